@@ -1,0 +1,44 @@
+"""jaxnm_course: Normal Mode Analysis with JAX, the reference library of the course.
+
+Units: Å, amu, kcal/mol, cm⁻¹, K (see :mod:`jaxnm_course.units`). Float64 is required
+and never switched on behind your back (see :mod:`jaxnm_course.precision`)::
+
+    import jax
+    jax.config.update("jax_enable_x64", True)
+    import jaxnm_course as nm
+
+    mol = nm.molecules.water()
+    H = nm.hessian(mol.energy, mol.R)
+    modes = nm.normal_modes(H, mol.masses, mol.R)
+    modes.frequencies  # cm⁻¹, ascending
+"""
+
+from . import geometry, hessians, modes, precision, units
+from .geometry import rigid_body_modes, safe_norm
+from .hessians import finite_difference_hessian, hessian, hessian_vector_product, hvp_fn
+from .modes import Modes, mass_weight, n_imaginary, normal_modes
+from .precision import PrecisionError, require_x64, x64_enabled
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Modes",
+    "PrecisionError",
+    "__version__",
+    "finite_difference_hessian",
+    "geometry",
+    "hessian",
+    "hessian_vector_product",
+    "hessians",
+    "hvp_fn",
+    "mass_weight",
+    "modes",
+    "n_imaginary",
+    "normal_modes",
+    "precision",
+    "require_x64",
+    "rigid_body_modes",
+    "safe_norm",
+    "units",
+    "x64_enabled",
+]

@@ -1,0 +1,170 @@
+"""Input checks shared by the public functions (private module).
+
+Every check names the function and the argument, says what was wrong and what to do.
+Checks of *values* (finite, overlapping atoms, symmetry) need concrete arrays; inside
+``jax.jit`` the inputs are tracers and only shapes and dtypes can be checked, so value
+checks are skipped there (validate before you jit, or call the public function outside).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .precision import ENABLE_X64_HINT, PrecisionError, require_x64
+
+#: Two atoms closer than this (Å) are reported as overlapping: no physical structure has
+#: them, and energies with 1/r terms or unit vectors are undefined there.
+OVERLAP_DISTANCE = 1e-2
+
+
+def is_concrete(x: Any) -> bool:
+    """Whether ``x`` holds values (not a tracer inside jit/grad/vmap)."""
+    return not isinstance(x, jax.core.Tracer)
+
+
+def as_float64(x: Any, name: str, function: str) -> jnp.ndarray:
+    """Convert to a float64 JAX array, refusing low-precision floats and non-numbers."""
+    require_x64(function)
+    dtype = getattr(x, "dtype", None)
+    if dtype is None:
+        try:
+            x = np.asarray(x)
+        except Exception as exc:  # ragged lists and the like
+            raise TypeError(
+                f"{function}: `{name}` could not be read as a numeric array ({exc})."
+            ) from exc
+        dtype = x.dtype
+    dtype = np.dtype(dtype)
+    if dtype.kind == "c":
+        raise TypeError(f"{function}: `{name}` is complex ({dtype}); pass real numbers.")
+    if dtype.kind not in "biuf":
+        raise TypeError(
+            f"{function}: `{name}` has dtype {dtype}; pass an array of real numbers."
+        )
+    if dtype.kind == "f" and dtype.itemsize < 8:
+        raise PrecisionError(
+            f"{function}: `{name}` is {dtype}, which keeps about 7 significant digits: not "
+            "enough for normal modes (rounding moves atoms by ~1e-6 Å and gives spurious "
+            "imaginary frequencies). Pass float64, e.g. `jnp.asarray(R, dtype=jnp.float64)`; "
+            "an array created before JAX's 64-bit mode was on stays float32, so "
+            f"{ENABLE_X64_HINT}."
+        )
+    return jnp.asarray(x, dtype=jnp.float64)
+
+
+def _check_finite(x: jnp.ndarray, name: str, function: str) -> None:
+    if not is_concrete(x):
+        return
+    values = np.asarray(x)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        where = np.argwhere(bad)[0]
+        kind = "NaN" if np.isnan(values[tuple(where)]) else "inf"
+        raise ValueError(
+            f"{function}: `{name}` contains {int(bad.sum())} non-finite value(s) "
+            f"(first: {kind} at index {tuple(int(i) for i in where)}); "
+            "check how the array was made (a failed read, a division by zero)."
+        )
+
+
+def find_overlaps(R: np.ndarray, tol: float = OVERLAP_DISTANCE) -> tuple[int, int, float] | None:
+    """First pair of atoms closer than ``tol`` (Å), or None. Memory O(N * block)."""
+    R = np.asarray(R, dtype=np.float64)
+    n = R.shape[0]
+    block = max(1, min(n, 2_000_000 // max(n, 1)))
+    for start in range(0, n, block):
+        chunk = R[start : start + block]
+        d2 = ((chunk[:, None, :] - R[None, :, :]) ** 2).sum(-1)
+        rows = np.arange(chunk.shape[0])[:, None] + start
+        d2[np.arange(n)[None, :] <= rows] = np.inf  # only pairs j > i
+        if (d2 < tol * tol).any():
+            i, j = np.argwhere(d2 < tol * tol)[0]
+            return int(i + start), int(j), float(np.sqrt(d2[i, j]))
+    return None
+
+
+def as_positions(
+    R: Any, function: str, name: str = "R", *, check_overlap: bool = True
+) -> jnp.ndarray:
+    """Validate coordinates: float64 array of shape (N, 3), finite, no overlapping atoms.
+
+    Args:
+        R: coordinates in Å.
+        function: public function name for messages.
+        name: argument name for messages.
+        check_overlap: also reject pairs of atoms closer than :data:`OVERLAP_DISTANCE`.
+
+    Returns:
+        R as a float64 JAX array of shape (N, 3).
+    """
+    R = as_float64(R, name, function)
+    if R.ndim != 2 or R.shape[-1] != 3 or R.shape[0] == 0:
+        hint = (
+            f" (did you pass a flat vector of length 3N? use `{name}.reshape(-1, 3)`)"
+            if R.ndim == 1 and R.size % 3 == 0 and R.size > 0
+            else ""
+        )
+        raise ValueError(
+            f"{function}: `{name}` must have shape (N, 3) with N >= 1 atoms, got shape "
+            f"{tuple(R.shape)}{hint}."
+        )
+    _check_finite(R, name, function)
+    if check_overlap and is_concrete(R):
+        hit = find_overlaps(np.asarray(R))
+        if hit is not None:
+            i, j, d = hit
+            raise ValueError(
+                f"{function}: atoms {i} and {j} of `{name}` overlap (distance {d:.3g} Å < "
+                f"{OVERLAP_DISTANCE} Å); remove duplicate atoms (alternate locations, "
+                "repeated models) before the analysis."
+            )
+    return R
+
+
+def as_masses(masses: Any, n_atoms: int, function: str, name: str = "masses") -> jnp.ndarray:
+    """Validate masses: float64 array of shape (N,), finite and > 0 (amu)."""
+    m = as_float64(masses, name, function)
+    if m.ndim != 1 or m.shape[0] != n_atoms:
+        raise ValueError(
+            f"{function}: `{name}` must have shape ({n_atoms},), one mass per atom "
+            f"(amu), got shape {tuple(m.shape)}."
+        )
+    _check_finite(m, name, function)
+    if is_concrete(m) and (np.asarray(m) <= 0).any():
+        bad = int(np.argmax(np.asarray(m) <= 0))
+        raise ValueError(
+            f"{function}: `{name}` must be positive (amu); atom {bad} has mass "
+            f"{float(m[bad])}."
+        )
+    return m
+
+
+def as_hessian(H: Any, function: str, name: str = "H", *, sym_tol: float = 1e-8) -> jnp.ndarray:
+    """Validate a Hessian: float64 (3N, 3N), finite, symmetric to ``sym_tol`` (relative)."""
+    H = as_float64(H, name, function)
+    if H.ndim == 4 and H.shape[1] == 3 and H.shape[3] == 3 and H.shape[0] == H.shape[2]:
+        raise ValueError(
+            f"{function}: `{name}` has shape {tuple(H.shape)} (N, 3, N, 3); reshape it to "
+            f"(3N, 3N) with `{name}.reshape(3 * N, 3 * N)` (atom-major order x1, y1, z1, x2...)."
+        )
+    if H.ndim != 2 or H.shape[0] != H.shape[1] or H.shape[0] % 3 != 0 or H.shape[0] == 0:
+        raise ValueError(
+            f"{function}: `{name}` must be a square (3N, 3N) matrix, got shape "
+            f"{tuple(H.shape)}."
+        )
+    _check_finite(H, name, function)
+    if is_concrete(H):
+        h = np.asarray(H)
+        scale = max(float(np.abs(h).max()), 1e-300)
+        asym = float(np.abs(h - h.T).max())
+        if asym > sym_tol * scale:
+            raise ValueError(
+                f"{function}: `{name}` is not symmetric (max |H - H^T| = {asym:.3g}, "
+                f"{asym / scale:.3g} of max |H|); a Hessian must be symmetric. Check the "
+                "reshape order (N, 3, N, 3) -> (3N, 3N), or symmetrise: (H + H.T) / 2."
+            )
+    return H

@@ -1,0 +1,225 @@
+"""Geometry: safe distances, angles, centre of mass, inertia, rigid-body modes.
+
+Coordinates ``R`` have shape (N, 3) in Å and masses shape (N,) in amu throughout.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+from jax.typing import ArrayLike
+
+from . import _validate
+
+__all__ = [
+    "LINEAR_TOL",
+    "angles",
+    "bond_vectors",
+    "center_of_mass",
+    "inertia_tensor",
+    "is_linear",
+    "n_rigid_body_modes",
+    "pair_distances",
+    "rigid_body_modes",
+    "safe_norm",
+]
+
+#: A structure is linear when its smallest principal moment of inertia is below
+#: ``LINEAR_TOL`` times its largest: straight to ~0.1° for CO2, and tolerant of
+#: coordinates rounded to 1e-3 Å as in PDB files.
+LINEAR_TOL = 1e-6
+
+
+def safe_norm(x: ArrayLike, axis: int = -1, keepdims: bool = False) -> jnp.ndarray:
+    """Euclidean norm with finite derivatives of every order at x = 0.
+
+    ``jnp.linalg.norm`` has gradient ``x / |x|``, which is 0/0 = NaN at the origin, and the
+    NaN poisons a whole Hessian even when the term is multiplied by zero. The "double
+    where" trick evaluates the square root only where it is safe, so the gradient at 0 is
+    0 (the subgradient of smallest norm) and never NaN.
+
+    .. math:: |x| = \\sqrt{\\textstyle\\sum_a x_a^2}
+
+    Args:
+        x: vectors, any shape; the norm is taken over ``axis``.
+        axis: axis to reduce.
+        keepdims: keep the reduced axis with length 1.
+
+    Returns:
+        Norms, shape of ``x`` without ``axis``, same units as ``x``.
+
+    Reference: the pattern used by jax-md (``jax_md.space.distance``) and JAX's FAQ
+    ("Gradients contain NaN where using where").
+    """
+    x = jnp.asarray(x)
+    s = jnp.sum(x * x, axis=axis, keepdims=keepdims)
+    positive = s > 0
+    return jnp.where(positive, jnp.sqrt(jnp.where(positive, s, 1.0)), 0.0)
+
+
+def bond_vectors(R: ArrayLike, pairs: ArrayLike) -> jnp.ndarray:
+    """Vectors r_j - r_i for index pairs (i, j).
+
+    Args:
+        R: coordinates, shape (N, 3), Å.
+        pairs: integer indices, shape (P, 2).
+
+    Returns:
+        Shape (P, 3), Å.
+    """
+    R = jnp.asarray(R)
+    idx = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    return R[idx[:, 1]] - R[idx[:, 0]]
+
+
+def pair_distances(R: ArrayLike, pairs: ArrayLike) -> jnp.ndarray:
+    """Distances |r_j - r_i| for index pairs (i, j), with safe gradients at r = 0.
+
+    Args:
+        R: coordinates, shape (N, 3), Å.
+        pairs: integer indices, shape (P, 2).
+
+    Returns:
+        Shape (P,), Å.
+    """
+    return safe_norm(bond_vectors(R, pairs))
+
+
+def angles(R: ArrayLike, triples: ArrayLike) -> jnp.ndarray:
+    """Bond angles θ_ijk at the middle atom j of each triple (i, j, k).
+
+    Computed as ``atan2(|u × v|, u · v)`` with u = r_i - r_j and v = r_k - r_j, which is
+    accurate over the whole range 0..π (``arccos`` of the cosine loses half the digits
+    near 0 and π). The derivative of θ itself is singular at exactly 0 and π (a linear
+    arrangement): use :func:`jaxnm_course.potentials.linear_angle` for linear bends.
+
+    Args:
+        R: coordinates, shape (N, 3), Å.
+        triples: integer indices, shape (T, 3); the angle is at the middle atom.
+
+    Returns:
+        θ, shape (T,), radians.
+    """
+    R = jnp.asarray(R)
+    idx = np.asarray(triples, dtype=np.int64).reshape(-1, 3)
+    u = R[idx[:, 0]] - R[idx[:, 1]]
+    v = R[idx[:, 2]] - R[idx[:, 1]]
+    return jnp.arctan2(safe_norm(jnp.cross(u, v)), jnp.sum(u * v, axis=-1))
+
+
+def center_of_mass(R: ArrayLike, masses: ArrayLike) -> jnp.ndarray:
+    """Centre of mass, R_cm = Σ m_i r_i / Σ m_i.
+
+    Args:
+        R: coordinates, shape (N, 3), Å.
+        masses: shape (N,), amu.
+
+    Returns:
+        Shape (3,), Å.
+    """
+    R = jnp.asarray(R)
+    m = jnp.asarray(masses)
+    return jnp.sum(m[:, None] * R, axis=0) / jnp.sum(m)
+
+
+def inertia_tensor(R: ArrayLike, masses: ArrayLike) -> jnp.ndarray:
+    """Inertia tensor about the centre of mass.
+
+    .. math:: I = \\sum_i m_i \\left(|x_i|^2 \\mathbb{1} - x_i x_i^T\\right),
+       \\quad x_i = r_i - R_{cm}
+
+    Args:
+        R: coordinates, shape (N, 3), Å.
+        masses: shape (N,), amu.
+
+    Returns:
+        Shape (3, 3), amu Å².
+    """
+    R = jnp.asarray(R)
+    m = jnp.asarray(masses)
+    x = R - center_of_mass(R, m)
+    r2 = jnp.sum(x * x, axis=-1)
+    return jnp.sum(m * r2) * jnp.eye(3) - jnp.einsum("i,ia,ib->ab", m, x, x)
+
+
+def _principal_moments(R: Any, masses: Any) -> tuple[np.ndarray, np.ndarray]:
+    moments, axes = np.linalg.eigh(np.asarray(inertia_tensor(R, masses)))
+    return moments, axes
+
+
+def n_rigid_body_modes(R: ArrayLike, masses: ArrayLike, linear_tol: float = LINEAR_TOL) -> int:
+    """Number of rigid-body (zero-frequency) modes: 3 for an atom, 5 if linear, else 6.
+
+    Decided from the principal moments of inertia I_1 <= I_2 <= I_3: a moment below
+    ``linear_tol * I_3`` does not count as a rotation. Needs concrete values (NumPy, outside
+    ``jit``) because it fixes array shapes.
+
+    Args:
+        R: coordinates, shape (N, 3), Å.
+        masses: shape (N,), amu.
+        linear_tol: relative threshold on the moments of inertia.
+
+    Returns:
+        3 + the number of non-vanishing principal moments (0, 2 or 3).
+    """
+    moments, _ = _principal_moments(R, masses)
+    if moments[-1] <= 0:
+        return 3
+    return 3 + int(np.sum(moments > linear_tol * moments[-1]))
+
+
+def is_linear(R: ArrayLike, masses: ArrayLike, linear_tol: float = LINEAR_TOL) -> bool:
+    """Whether a structure of two or more atoms is linear (see :func:`n_rigid_body_modes`).
+
+    Args:
+        R: coordinates, shape (N, 3), Å.
+        masses: shape (N,), amu.
+        linear_tol: relative threshold on the moments of inertia.
+
+    Returns:
+        True for 5 rigid-body modes.
+    """
+    return n_rigid_body_modes(R, masses, linear_tol) == 5
+
+
+def rigid_body_modes(
+    R: ArrayLike, masses: ArrayLike, linear_tol: float = LINEAR_TOL
+) -> jnp.ndarray:
+    """Orthonormal rigid-body motions (translations, rotations) in mass-weighted coordinates.
+
+    Translations: d_i = sqrt(m_i) e_a / sqrt(M). Rotations about the principal axes p_k of
+    inertia (those with a non-vanishing moment I_k): d_i = sqrt(m_i) (p_k × x_i) / sqrt(I_k)
+    with x_i = r_i - R_cm. In the principal frame these vectors are exactly orthonormal
+    (their Gram matrix is the inertia tensor divided by its diagonal), so no numerical
+    orthogonalisation is needed. These are the Eckart conditions in the form used by
+    J. W. Ochterski, "Vibrational Analysis in Gaussian" (1999), and E. B. Wilson, J. C.
+    Decius, P. C. Cross, *Molecular Vibrations* (1955), ch. 2.
+
+    Args:
+        R: coordinates, shape (N, 3), Å.
+        masses: shape (N,), amu, positive.
+        linear_tol: relative threshold deciding linearity (see :func:`n_rigid_body_modes`).
+
+    Returns:
+        D, shape (3N, n_rb) with n_rb in {3, 5, 6}, atom-major rows (x1, y1, z1, x2, ...),
+        columns orthonormal (dimensionless).
+    """
+    R = _validate.as_positions(R, "rigid_body_modes", check_overlap=False)
+    m = _validate.as_masses(masses, R.shape[0], "rigid_body_modes")
+    sqrt_m = jnp.sqrt(m)
+    n = R.shape[0]
+    translations = [
+        jnp.tile(jnp.eye(3)[a], (n, 1)) * sqrt_m[:, None] / jnp.sqrt(jnp.sum(m)) for a in range(3)
+    ]
+    moments, axes = _principal_moments(R, m)
+    x = R - center_of_mass(R, m)
+    rotations = []
+    if moments[-1] > 0:
+        for k in range(3):
+            if moments[k] > linear_tol * moments[-1]:
+                axis = jnp.asarray(axes[:, k])
+                v = jnp.cross(jnp.broadcast_to(axis, x.shape), x) * sqrt_m[:, None]
+                rotations.append(v / jnp.sqrt(moments[k]))
+    return jnp.stack([v.reshape(-1) for v in translations + rotations], axis=1)

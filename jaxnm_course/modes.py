@@ -1,0 +1,168 @@
+"""Normal modes: mass-weighting, rigid-body projection, diagonalisation, frequencies.
+
+The equations of motion of small displacements x (3N,) about a minimum are
+M ẍ = -H x, with M = diag(m_1, m_1, m_1, m_2, ...). In mass-weighted coordinates
+q = M^{1/2} x they become q̈ = -H_mw q with
+
+.. math:: H_{mw} = M^{-1/2} H M^{-1/2},
+
+a symmetric matrix whose eigenvalues λ_k = ω_k² are the squared angular frequencies and
+whose orthonormal eigenvectors l_k are the normal modes. The Cartesian displacement of
+mode k is x_k ∝ M^{-1/2} l_k. Reference: E. B. Wilson, J. C. Decius, P. C. Cross,
+*Molecular Vibrations* (1955), ch. 2; J. W. Ochterski, "Vibrational Analysis in Gaussian"
+(1999).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax.numpy as jnp
+import numpy as np
+from jax.typing import ArrayLike
+
+from . import _validate
+from .geometry import LINEAR_TOL, rigid_body_modes
+from .units import eigenvalue_to_wavenumber
+
+__all__ = ["Modes", "mass_weight", "n_imaginary", "normal_modes"]
+
+
+class Modes(NamedTuple):
+    """Result of a normal mode analysis (a pytree: it passes through ``jit``/``vmap``).
+
+    Modes are sorted by ascending eigenvalue, so by ascending (signed) frequency.
+
+    Attributes:
+        eigenvalues: λ_k, shape (M,), kcal/mol/Å²/amu (with unit masses, as in elastic
+            network models, numerically kcal/mol/Å²).
+        frequencies: ν̃_k = sign(λ_k) sqrt(|λ_k|) / (2π c), shape (M,), cm⁻¹; imaginary
+            frequencies (λ < 0) are reported as negative numbers, never dropped.
+        vectors: Cartesian displacement vectors x_k = M^{-1/2} l_k / |M^{-1/2} l_k|,
+            shape (3N, M), atom-major rows, each column of unit norm (dimensionless).
+        mw_vectors: mass-weighted eigenvectors l_k, shape (3N, M), orthonormal.
+        masses: m_i, shape (N,), amu.
+        n_rigid: number of rigid-body modes removed (0 without projection; 3 for an atom,
+            5 for a linear structure, 6 otherwise). M = 3N - n_rigid.
+        rigid_residual: max_k |H_mw d_k| over the removed rigid-body motions d_k,
+            kcal/mol/Å²/amu: ~0 at a minimum; large when H is not the Hessian of a
+            translation- and rotation-invariant energy at a stationary point (a warning sign,
+            not an error). 0 without projection.
+    """
+
+    eigenvalues: jnp.ndarray
+    frequencies: jnp.ndarray
+    vectors: jnp.ndarray
+    mw_vectors: jnp.ndarray
+    masses: jnp.ndarray
+    n_rigid: int
+    rigid_residual: jnp.ndarray
+
+
+def mass_weight(H: ArrayLike, masses: ArrayLike) -> jnp.ndarray:
+    """Mass-weight a Hessian: H_mw = M^{-1/2} H M^{-1/2}.
+
+    Args:
+        H: Hessian, shape (3N, 3N), kcal/mol/Å².
+        masses: m_i, shape (N,), amu (each repeated for x, y, z).
+
+    Returns:
+        H_mw, shape (3N, 3N), kcal/mol/Å²/amu.
+    """
+    H = _validate.as_hessian(H, "mass_weight")
+    m = _validate.as_masses(masses, H.shape[0] // 3, "mass_weight")
+    inv_sqrt = 1.0 / jnp.sqrt(jnp.repeat(m, 3))
+    return H * inv_sqrt[:, None] * inv_sqrt[None, :]
+
+
+def normal_modes(
+    H: ArrayLike,
+    masses: ArrayLike,
+    R: ArrayLike | None = None,
+    *,
+    project: bool = True,
+    linear_tol: float = LINEAR_TOL,
+) -> Modes:
+    """Normal modes and harmonic frequencies from a Cartesian Hessian.
+
+    Steps: mass-weight H (see :func:`mass_weight`); with ``project=True``, build the
+    orthonormal rigid-body motions D (3 translations and 3 rotations, 2 for a linear
+    structure, none for an atom; :func:`jaxnm_course.geometry.rigid_body_modes`) and an
+    orthonormal basis B of their complement, and diagonalise the internal block
+
+    .. math:: B^T H_{mw} B = U \\Lambda U^T, \\qquad l = B U;
+
+    without projection, diagonalise H_mw itself (3N modes, rigid-body ones included,
+    numerically near zero but not exactly). Working in the complement removes the
+    rigid-body motions exactly rather than by guessing which small eigenvalues are
+    "zero", so soft but real vibrations are never thrown away.
+
+    Args:
+        H: Cartesian Hessian, shape (3N, 3N), kcal/mol/Å², symmetric, atom-major.
+        masses: m_i, shape (N,), amu, positive (use ones for the plain ENM convention).
+        R: coordinates, shape (N, 3), Å: required with ``project=True`` (the rigid-body
+            motions depend on the geometry).
+        project: remove rigid-body motion (True) or keep all 3N modes (False).
+        linear_tol: relative threshold on the principal moments of inertia below which
+            the structure counts as linear.
+
+    Returns:
+        :class:`Modes`, in ascending order of eigenvalue.
+
+    Raises:
+        PrecisionError: x64 is off, or an input is float32.
+        ValueError: shapes disagree; non-finite input; H not symmetric; masses not
+            positive; overlapping atoms; ``project=True`` without R.
+    """
+    H = _validate.as_hessian(H, "normal_modes")
+    n = H.shape[0] // 3
+    m = _validate.as_masses(masses, n, "normal_modes")
+    H_mw = mass_weight(H, m)
+    if project:
+        if R is None:
+            raise ValueError(
+                "normal_modes: `R` (coordinates, shape (N, 3), Å) is needed to remove the "
+                "rigid-body modes with project=True; pass R, or project=False to keep all "
+                "3N modes."
+            )
+        R = _validate.as_positions(R, "normal_modes")
+        if R.shape[0] != n:
+            raise ValueError(
+                f"normal_modes: `R` has {R.shape[0]} atoms but `H` has shape {tuple(H.shape)} "
+                f"({n} atoms); they must describe the same structure."
+            )
+        D = rigid_body_modes(R, m, linear_tol)
+        n_rigid = int(D.shape[1])
+        Q, _ = jnp.linalg.qr(D, mode="complete")
+        B = Q[:, n_rigid:]
+        eigenvalues, U = jnp.linalg.eigh(B.T @ H_mw @ B)
+        mw_vectors = B @ U
+        residual = jnp.max(jnp.linalg.norm(H_mw @ D, axis=0))
+    else:
+        n_rigid = 0
+        eigenvalues, mw_vectors = jnp.linalg.eigh(H_mw)
+        residual = jnp.zeros((), dtype=H.dtype)
+    cartesian = mw_vectors / jnp.sqrt(jnp.repeat(m, 3))[:, None]
+    cartesian = cartesian / jnp.linalg.norm(cartesian, axis=0, keepdims=True)
+    return Modes(
+        eigenvalues=eigenvalues,
+        frequencies=eigenvalue_to_wavenumber(eigenvalues),
+        vectors=cartesian,
+        mw_vectors=mw_vectors,
+        masses=m,
+        n_rigid=n_rigid,
+        rigid_residual=residual,
+    )
+
+
+def n_imaginary(modes: Modes, tol: float = 1.0) -> int:
+    """Number of imaginary modes (frequency below -tol cm⁻¹).
+
+    Args:
+        modes: a :class:`Modes` result.
+        tol: wavenumbers in (-tol, 0) are treated as numerical noise, cm⁻¹.
+
+    Returns:
+        The count; 0 at a true minimum, 1 at a transition state.
+    """
+    return int(np.sum(np.asarray(modes.frequencies) < -tol))

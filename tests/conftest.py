@@ -1,0 +1,32 @@
+"""Test configuration: float64 on, Hypothesis profiles, optional oracles."""
+
+from __future__ import annotations
+
+import os
+
+import jax
+
+# The library never enables x64 itself (see jaxnm_course.precision); the tests do, once,
+# before any array is created. Tests of the x64-off behaviour use `jax.enable_x64(False)`.
+jax.config.update("jax_enable_x64", True)
+
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+# JAX compiles on the first call of each shape: the default 200 ms deadline would fail
+# on compilation, not on slowness of the code under test.
+settings.register_profile(
+    "dev",
+    deadline=None,
+    max_examples=25,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+# CI: reproducible examples (derandomize), no example database carried between runs.
+settings.register_profile(
+    "ci",
+    deadline=None,
+    max_examples=25,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))

@@ -42,9 +42,7 @@ def as_float64(x: Any, name: str, function: str) -> jnp.ndarray:
     if dtype.kind == "c":
         raise TypeError(f"{function}: `{name}` is complex ({dtype}); pass real numbers.")
     if dtype.kind not in "biuf":
-        raise TypeError(
-            f"{function}: `{name}` has dtype {dtype}; pass an array of real numbers."
-        )
+        raise TypeError(f"{function}: `{name}` has dtype {dtype}; pass an array of real numbers.")
     if dtype.kind == "f" and dtype.itemsize < 8:
         raise PrecisionError(
             f"{function}: `{name}` is {dtype}, which keeps about 7 significant digits: not "
@@ -137,8 +135,7 @@ def as_masses(masses: Any, n_atoms: int, function: str, name: str = "masses") ->
     if is_concrete(m) and (np.asarray(m) <= 0).any():
         bad = int(np.argmax(np.asarray(m) <= 0))
         raise ValueError(
-            f"{function}: `{name}` must be positive (amu); atom {bad} has mass "
-            f"{float(m[bad])}."
+            f"{function}: `{name}` must be positive (amu); atom {bad} has mass {float(m[bad])}."
         )
     return m
 
@@ -153,8 +150,7 @@ def as_hessian(H: Any, function: str, name: str = "H", *, sym_tol: float = 1e-8)
         )
     if H.ndim != 2 or H.shape[0] != H.shape[1] or H.shape[0] % 3 != 0 or H.shape[0] == 0:
         raise ValueError(
-            f"{function}: `{name}` must be a square (3N, 3N) matrix, got shape "
-            f"{tuple(H.shape)}."
+            f"{function}: `{name}` must be a square (3N, 3N) matrix, got shape {tuple(H.shape)}."
         )
     _check_finite(H, name, function)
     if is_concrete(H):

@@ -33,14 +33,14 @@ LINEAR_TOL = 1e-6
 
 
 def safe_norm(x: ArrayLike, axis: int = -1, keepdims: bool = False) -> jnp.ndarray:
-    """Euclidean norm with finite derivatives of every order at x = 0.
+    r"""Euclidean norm with finite derivatives of every order at x = 0.
 
     ``jnp.linalg.norm`` has gradient ``x / |x|``, which is 0/0 = NaN at the origin, and the
     NaN poisons a whole Hessian even when the term is multiplied by zero. The "double
     where" trick evaluates the square root only where it is safe, so the gradient at 0 is
     0 (the subgradient of smallest norm) and never NaN.
 
-    .. math:: |x| = \\sqrt{\\textstyle\\sum_a x_a^2}
+    .. math:: |x| = \sqrt{\textstyle\sum_a x_a^2}
 
     Args:
         x: vectors, any shape; the norm is taken over ``axis``.
@@ -125,10 +125,10 @@ def center_of_mass(R: ArrayLike, masses: ArrayLike) -> jnp.ndarray:
 
 
 def inertia_tensor(R: ArrayLike, masses: ArrayLike) -> jnp.ndarray:
-    """Inertia tensor about the centre of mass.
+    r"""Inertia tensor about the centre of mass.
 
-    .. math:: I = \\sum_i m_i \\left(|x_i|^2 \\mathbb{1} - x_i x_i^T\\right),
-       \\quad x_i = r_i - R_{cm}
+    .. math:: I = \sum_i m_i \left(|x_i|^2 \mathbb{1} - x_i x_i^T\right),
+       \quad x_i = r_i - R_{cm}
 
     Args:
         R: coordinates, shape (N, 3), Å.

@@ -1,9 +1,9 @@
-"""Hessians of energy functions: autodiff, finite differences, Hessian-vector products.
+r"""Hessians of energy functions: autodiff, finite differences, Hessian-vector products.
 
 An *energy function* maps coordinates ``R`` of shape (N, 3) in Å (plus optional extra
 arguments) to a scalar energy in kcal/mol. Its Hessian, the matrix of second derivatives,
 
-.. math:: H_{3i+a,\\,3j+b} = \\frac{\\partial^2 E}{\\partial R_{ia}\\, \\partial R_{jb}},
+.. math:: H_{3i+a,\,3j+b} = \frac{\partial^2 E}{\partial R_{ia}\, \partial R_{jb}},
 
 is returned with shape (3N, 3N) in atom-major order (x1, y1, z1, x2, ...) and units
 kcal/mol/Å².
@@ -43,15 +43,17 @@ def _check_scalar(energy: Any, function: str) -> None:
 
 
 def hessian(energy_fn: EnergyFn, R: ArrayLike, *args: Any) -> jnp.ndarray:
-    """Hessian of a scalar energy by automatic differentiation.
+    r"""Hessian of a scalar energy by automatic differentiation.
 
     Uses ``jax.hessian`` (forward-over-reverse: ``jacfwd(jacrev(E))``), which returns shape
-    (N, 3, N, 3); reshaping it row-major gives the atom-major (3N, 3N) matrix. The cost is
+    (N, 3, N, 3); reshaping it row-major gives the atom-major (3N, 3N) matrix, which is
+    then symmetrised, (H + Hᵀ)/2, to remove the ~1e-16 rounding asymmetry of the two
+    differentiation passes (so ``eigh`` sees an exactly symmetric matrix). The cost is
     3N gradient evaluations and O(N²) memory: fine for molecules and a few hundred atoms;
     for elastic network models of proteins, build the Hessian per contact (see
     :mod:`jaxnm_course.enm`), or use :func:`hessian_vector_product` without forming H.
 
-    .. math:: H = \\nabla\\nabla^T E(R)
+    .. math:: H = \nabla\nabla^T E(R)
 
     Args:
         energy_fn: E(R, *args) -> scalar, kcal/mol.
@@ -68,18 +70,19 @@ def hessian(energy_fn: EnergyFn, R: ArrayLike, *args: Any) -> jnp.ndarray:
     R = _validate.as_positions(R, "hessian")
     _check_scalar(jax.eval_shape(energy_fn, R, *args), "hessian")
     n = R.shape[0]
-    return jax.hessian(energy_fn)(R, *args).reshape(3 * n, 3 * n)
+    H = jax.hessian(energy_fn)(R, *args).reshape(3 * n, 3 * n)
+    return 0.5 * (H + H.T)
 
 
 def finite_difference_hessian(
     energy_fn: EnergyFn, R: ArrayLike, *args: Any, step: float = 1e-3
 ) -> jnp.ndarray:
-    """Hessian from central finite differences of the energy alone (no autodiff).
+    r"""Hessian from central finite differences of the energy alone (no autodiff).
 
     An independent check of :func:`hessian`: it uses only energy evaluations, so it shares
     no code path with JAX's differentiation rules. Each element uses the four-point stencil
 
-    .. math:: H_{pq} \\approx \\frac{E(x + h e_p + h e_q) - E(x + h e_p - h e_q)
+    .. math:: H_{pq} \approx \frac{E(x + h e_p + h e_q) - E(x + h e_p - h e_q)
               - E(x - h e_p + h e_q) + E(x - h e_p - h e_q)}{4 h^2},
 
     which on the diagonal reduces to [E(x + 2h e_p) - 2E(x) + E(x - 2h e_p)] / (4h²).
@@ -125,9 +128,9 @@ def finite_difference_hessian(
 def hessian_vector_product(
     energy_fn: EnergyFn, R: ArrayLike, V: ArrayLike, *args: Any
 ) -> jnp.ndarray:
-    """Hessian-vector product H·v without forming H (forward-over-reverse autodiff).
+    r"""Hessian-vector product H·v without forming H (forward-over-reverse autodiff).
 
-    .. math:: H v = \\frac{d}{dt} \\nabla E(R + t v) \\Big|_{t=0}
+    .. math:: H v = \frac{d}{dt} \nabla E(R + t v) \Big|_{t=0}
 
     computed as ``jax.jvp(jax.grad(E), (R,), (v,))``: the cost of about two gradient
     evaluations and O(N) memory, whatever N. This is what iterative eigensolvers (Lanczos,
@@ -149,11 +152,16 @@ def hessian_vector_product(
             f"hessian_vector_product: `V` must have shape {R.shape} or ({R.size},) like `R`, "
             f"got {tuple(V.shape)}."
         )
-    return hvp_fn(energy_fn, R, *args)(V.reshape(-1)).reshape(V.shape)
+    tangent = V.reshape(R.shape)
+    _, hv = jax.jvp(lambda X: jax.grad(energy_fn)(X, *args), (R,), (tangent,))
+    return hv.reshape(V.shape)
 
 
 def hvp_fn(energy_fn: EnergyFn, R: ArrayLike, *args: Any) -> Callable[[jnp.ndarray], jnp.ndarray]:
     """A jitted function v -> H v at fixed R, for repeated products (iterative solvers).
+
+    Compiled once on the first call; every later product reuses the compiled code
+    (:func:`hessian_vector_product` is the one-off, uncompiled version).
 
     Args:
         energy_fn: E(R, *args) -> scalar, kcal/mol.

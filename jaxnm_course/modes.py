@@ -83,14 +83,14 @@ def normal_modes(
     project: bool = True,
     linear_tol: float = LINEAR_TOL,
 ) -> Modes:
-    """Normal modes and harmonic frequencies from a Cartesian Hessian.
+    r"""Normal modes and harmonic frequencies from a Cartesian Hessian.
 
     Steps: mass-weight H (see :func:`mass_weight`); with ``project=True``, build the
     orthonormal rigid-body motions D (3 translations and 3 rotations, 2 for a linear
     structure, none for an atom; :func:`jaxnm_course.geometry.rigid_body_modes`) and an
     orthonormal basis B of their complement, and diagonalise the internal block
 
-    .. math:: B^T H_{mw} B = U \\Lambda U^T, \\qquad l = B U;
+    .. math:: B^T H_{mw} B = U \Lambda U^T, \qquad l = B U;
 
     without projection, diagonalise H_mw itself (3N modes, rigid-body ones included,
     numerically near zero but not exactly). Working in the complement removes the

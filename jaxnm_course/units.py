@@ -85,7 +85,9 @@ _OMEGA_PER_SQRT_EIGENVALUE = math.sqrt(KCAL / AVOGADRO / (ANGSTROM**2 * AMU))
 TIME_UNIT_FS = 1e15 / _OMEGA_PER_SQRT_EIGENVALUE
 
 #: cm⁻¹ per sqrt(kcal/mol/Å²/amu): ν̃ = WAVENUMBER_PER_SQRT_EIGENVALUE * sqrt(λ) (≈ 108.59).
-WAVENUMBER_PER_SQRT_EIGENVALUE = _OMEGA_PER_SQRT_EIGENVALUE / (2.0 * math.pi * SPEED_OF_LIGHT * 100.0)
+WAVENUMBER_PER_SQRT_EIGENVALUE = _OMEGA_PER_SQRT_EIGENVALUE / (
+    2.0 * math.pi * SPEED_OF_LIGHT * 100.0
+)
 
 
 def _signed_sqrt(x: ArrayLike) -> jnp.ndarray:
@@ -94,9 +96,9 @@ def _signed_sqrt(x: ArrayLike) -> jnp.ndarray:
 
 
 def eigenvalue_to_wavenumber(eigenvalues: ArrayLike) -> jnp.ndarray:
-    """Convert mass-weighted Hessian eigenvalues to wavenumbers.
+    r"""Convert mass-weighted Hessian eigenvalues to wavenumbers.
 
-    .. math:: \\tilde\\nu = \\frac{\\operatorname{sign}(\\lambda)\\sqrt{|\\lambda|}}{2\\pi c}
+    .. math:: \tilde\nu = \frac{\operatorname{sign}(\lambda)\sqrt{|\lambda|}}{2\pi c}
 
     A negative eigenvalue (a saddle point, or a structure that is not a minimum) gives a
     negative wavenumber: the usual way codes report an imaginary frequency ``i|ν̃|``.
@@ -159,7 +161,7 @@ def wavenumber_to_kcal_per_mol(wavenumbers: ArrayLike) -> jnp.ndarray:
     return HC_KCAL_MOL_CM * jnp.asarray(wavenumbers)
 
 
-def kT(temperature: ArrayLike = 300.0) -> jnp.ndarray:  # noqa: N802 (physics name)
+def kT(temperature: ArrayLike = 300.0) -> jnp.ndarray:
     """Thermal energy k_B T per mole.
 
     Args:

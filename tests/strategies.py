@@ -1,0 +1,99 @@
+"""Shared Hypothesis strategies and small test systems (fixed shapes: JAX compiles once)."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+from hypothesis import strategies as st
+
+from jaxnm_course.geometry import safe_norm
+
+N_ATOMS = 5  # fixed size for property tests: every example reuses the compiled code
+
+_GRID = np.stack(np.meshgrid(*[np.arange(3.0)] * 3, indexing="ij"), -1).reshape(-1, 3) * 2.0
+
+
+@st.composite
+def positions(draw, n: int = N_ATOMS) -> np.ndarray:
+    """n non-overlapping, non-coplanar points: distinct jittered grid sites (gaps > 0.7 Å)."""
+    sites = draw(st.permutations(range(len(_GRID))))[:n]
+    jitter = draw(st.lists(st.floats(-0.4, 0.4, allow_nan=False), min_size=3 * n, max_size=3 * n))
+    R = _GRID[list(sites)] + np.reshape(jitter, (n, 3))
+    # Coplanar draws (grid sites in one plane, no jitter) are floppy out of plane: lift
+    # one atom off the plane so every generated structure is a 3D, rigid network.
+    _, s, vt = np.linalg.svd(R - R.mean(0))
+    if s[2] < 0.1 * s[0]:
+        R[0] += 0.5 * vt[2]
+    return R
+
+
+@st.composite
+def rotations(draw) -> np.ndarray:
+    """A uniformly-ish random proper rotation matrix, shape (3, 3), from a quaternion."""
+    q = np.array(draw(st.lists(st.floats(-1, 1), min_size=4, max_size=4)))
+    if np.linalg.norm(q) < 1e-3:
+        q = np.array([1.0, 0.0, 0.0, 0.0])
+    w, x, y, z = q / np.linalg.norm(q)
+    return np.array(
+        [
+            [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+            [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+            [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+        ]
+    )
+
+
+def translations() -> st.SearchStrategy:
+    return st.lists(st.floats(-10, 10), min_size=3, max_size=3).map(np.array)
+
+
+def masses(n: int = N_ATOMS) -> st.SearchStrategy:
+    return st.lists(st.floats(1.0, 50.0), min_size=n, max_size=n).map(np.array)
+
+
+def spring_constants(n: int = N_ATOMS) -> st.SearchStrategy:
+    m = n * (n - 1) // 2
+    return st.lists(st.floats(0.5, 50.0), min_size=m, max_size=m).map(np.array)
+
+
+def pairs(n: int = N_ATOMS) -> np.ndarray:
+    return np.array(np.triu_indices(n, 1)).T
+
+
+def spring_network_energy(R, k, r0, pair_list):
+    """Σ_pairs k/2 (|r_j - r_i| - r0)², kcal/mol. A minimum when r0 = current lengths."""
+    d = safe_norm(R[pair_list[:, 1]] - R[pair_list[:, 0]])
+    return 0.5 * jnp.sum(k * (d - r0) ** 2)
+
+
+def spring_network(R: np.ndarray, k: np.ndarray):
+    """(energy_fn(R), r0) of an all-pairs network whose rest lengths are R's distances."""
+    pl = pairs(len(R))
+    r0 = np.linalg.norm(R[pl[:, 1]] - R[pl[:, 0]], axis=-1)
+    return (lambda X: spring_network_energy(X, jnp.asarray(k), jnp.asarray(r0), pl)), r0
+
+
+def block_rotate(Q: np.ndarray, n: int) -> np.ndarray:
+    """The (3N, 3N) block-diagonal matrix diag(Q, ..., Q)."""
+    return np.kron(np.eye(n), Q)
+
+
+def analytic_spring_hessian(R: np.ndarray, k: np.ndarray, r0: np.ndarray) -> np.ndarray:
+    """Hand-derived Hessian of Σ k/2 (r - r0)² (independent of autodiff).
+
+    For one spring between i and j with unit vector e and length r, the off-diagonal block
+    is -k [e e^T + (1 - r0/r)(1 - e e^T)]; diagonal blocks are minus the row sums.
+    """
+    n = len(R)
+    H = np.zeros((3 * n, 3 * n))
+    for (i, j), kk, rr0 in zip(pairs(n), k, r0, strict=True):
+        d = R[j] - R[i]
+        r = np.linalg.norm(d)
+        e = d / r
+        ee = np.outer(e, e)
+        block = -kk * (ee + (1 - rr0 / r) * (np.eye(3) - ee))
+        H[3 * i : 3 * i + 3, 3 * j : 3 * j + 3] = block
+        H[3 * j : 3 * j + 3, 3 * i : 3 * i + 3] = block
+        H[3 * i : 3 * i + 3, 3 * i : 3 * i + 3] -= block
+        H[3 * j : 3 * j + 3, 3 * j : 3 * j + 3] -= block
+    return H

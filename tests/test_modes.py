@@ -1,0 +1,136 @@
+"""Normal modes: projection, rigid-body counts, ordering, units, saddles."""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given
+
+import jaxnm_course as nm
+from jaxnm_course import geometry, units
+from tests import strategies as S
+
+
+@given(S.positions(), S.spring_constants(), S.masses())
+def test_modes_are_eigenpairs_of_the_mass_weighted_hessian(R, k, m):
+    energy, _ = S.spring_network(R, k)
+    H = nm.hessian(energy, R)
+    modes = nm.normal_modes(H, m, R)
+    H_mw = np.asarray(nm.mass_weight(H, m))
+    L = np.asarray(modes.mw_vectors)
+    scale = np.abs(H_mw).max()
+    np.testing.assert_allclose(H_mw @ L, L * np.asarray(modes.eigenvalues), atol=1e-10 * scale)
+    np.testing.assert_allclose(L.T @ L, np.eye(L.shape[1]), atol=1e-12)
+    np.testing.assert_allclose(np.linalg.norm(modes.vectors, axis=0), 1.0, rtol=1e-13)
+    # Cartesian vectors are M^{-1/2} l, up to normalisation
+    x = L / np.sqrt(np.repeat(m, 3))[:, None]
+    np.testing.assert_allclose(
+        modes.vectors, x / np.linalg.norm(x, axis=0), rtol=1e-12, atol=1e-14
+    )
+    assert np.all(np.diff(np.asarray(modes.eigenvalues)) >= 0)  # ascending
+    assert modes.n_rigid == 6
+    assert modes.vectors.shape == (3 * len(R), 3 * len(R) - 6)
+
+
+@given(S.positions(), S.spring_constants(), S.masses())
+def test_internal_modes_are_orthogonal_to_rigid_motions(R, k, m):
+    energy, _ = S.spring_network(R, k)
+    modes = nm.normal_modes(nm.hessian(energy, R), m, R)
+    D = np.asarray(geometry.rigid_body_modes(R, m))
+    np.testing.assert_allclose(D.T @ D, np.eye(6), atol=1e-12)
+    np.testing.assert_allclose(D.T @ np.asarray(modes.mw_vectors), 0.0, atol=1e-12)
+    assert float(modes.rigid_residual) < 1e-10 * np.abs(np.asarray(modes.eigenvalues)).max()
+
+
+@given(S.positions(), S.spring_constants(), S.masses())
+def test_projected_spectrum_equals_unprojected_minus_zeros(R, k, m):
+    """At a minimum, projection only removes the 6 (numerically) zero eigenvalues."""
+    energy, _ = S.spring_network(R, k)
+    H = nm.hessian(energy, R)
+    full = np.asarray(nm.normal_modes(H, m, project=False).eigenvalues)
+    proj = np.asarray(nm.normal_modes(H, m, R).eigenvalues)
+    scale = np.abs(full).max()
+    assert np.sum(np.abs(full) < 1e-9 * scale) == 6
+    np.testing.assert_allclose(np.sort(full)[6:], proj, atol=1e-9 * scale)
+    assert proj.min() > 1e-9 * scale  # a rigid all-pairs network: all internal modes stiff
+
+
+def test_rigid_body_counts_atom_linear_nonlinear():
+    one = nm.normal_modes(np.zeros((3, 3)), [12.0], [[0.0, 0.0, 0.0]])
+    assert one.n_rigid == 3
+    assert one.eigenvalues.shape == (0,)
+
+    R = np.array([[0.0, 0, -1.16], [0, 0, 0], [0, 0, 1.16]])
+    m = np.array([16.0, 12.0, 16.0])
+    assert geometry.n_rigid_body_modes(R, m) == 5
+    assert geometry.is_linear(R, m)
+    bent = R.copy()
+    bent[1, 0] = 0.05
+    assert geometry.n_rigid_body_modes(bent, m) == 6
+
+
+def test_linear_tolerance_is_honoured():
+    R = np.array([[0.0, 0, -1.16], [1e-4, 0, 0], [0, 0, 1.16]])  # 0.01° from straight
+    m = np.array([16.0, 12.0, 16.0])
+    assert geometry.n_rigid_body_modes(R, m) == 5
+    assert geometry.n_rigid_body_modes(R, m, linear_tol=1e-12) == 6
+
+
+def test_diatomic_frequency_and_units():
+    """ω = sqrt(k/μ), converted to cm⁻¹ by the unit module, checked by hand here."""
+    k, r0 = 516.0, 1.2746
+    m = np.array([1.008, 35.45])
+
+    def energy(R):
+        return 0.5 * k * (nm.safe_norm(R[1] - R[0]) - r0) ** 2
+
+    R = np.array([[0.0, 0, 0], [0.3, 0.4, r0 * np.sqrt(1 - 0.25)]])
+    R[1] = R[1] / np.linalg.norm(R[1]) * r0
+    modes = nm.normal_modes(nm.hessian(energy, R), m, R)
+    mu = m[0] * m[1] / m.sum()
+    assert modes.n_rigid == 5
+    np.testing.assert_allclose(modes.eigenvalues, [k / mu], rtol=1e-12)
+    # hand conversion: ω in rad/s from SI, then ν̃ = ω / (2π c) in cm⁻¹
+    omega = np.sqrt(k * 4184 / 6.02214076e23 / (1e-20 * mu * 1.66053906660e-27))
+    np.testing.assert_allclose(
+        modes.frequencies, [omega / (2 * np.pi * 2.99792458e10)], rtol=1e-12
+    )
+
+
+def test_saddle_gives_negative_frequency_not_dropped():
+    """A double well along the bond: at r = 0.5 (barrier top) the stretch is imaginary."""
+
+    def energy(R):
+        r = nm.safe_norm(R[1] - R[0])
+        return 10.0 * ((r - 0.5) ** 2 - 0.25) ** 2
+
+    R = np.array([[0.0, 0, 0], [0.5, 0, 0]])
+    modes = nm.normal_modes(nm.hessian(energy, R), [1.0, 1.0], R)
+    assert modes.eigenvalues.shape == (1,)
+    lam = 10.0 * 2 * 2 * (-0.25) / 0.5  # E'' = 40 (r-0.5)^2*... at the top: 4*10*(-0.25)*... / μ
+    assert float(modes.eigenvalues[0]) == pytest.approx(lam, rel=1e-12)
+    assert float(modes.frequencies[0]) < 0
+    assert nm.n_imaginary(modes) == 1
+    np.testing.assert_allclose(
+        modes.frequencies, -units.eigenvalue_to_wavenumber(jnp.abs(modes.eigenvalues)), rtol=1e-14
+    )
+
+
+@given(S.positions(), S.spring_constants(), S.masses())
+def test_frequencies_scale_with_inverse_sqrt_mass(R, k, m):
+    energy, _ = S.spring_network(R, k)
+    H = nm.hessian(energy, R)
+    f1 = np.asarray(nm.normal_modes(H, m, R).frequencies)
+    f4 = np.asarray(nm.normal_modes(H, 4.0 * m, R).frequencies)
+    np.testing.assert_allclose(f4, f1 / 2.0, rtol=1e-10)
+
+
+def test_modes_is_a_pytree():
+    import jax
+
+    R = np.array([[0.0, 0, 0], [1.0, 0, 0], [0, 1.0, 0]])
+    energy, _ = S.spring_network(R, np.ones(3))
+    modes = nm.normal_modes(nm.hessian(energy, R), np.ones(3), R)
+    leaves = jax.tree_util.tree_leaves(modes)
+    assert len(leaves) == len(nm.Modes._fields)

@@ -16,6 +16,8 @@ from . import _validate
 __all__ = [
     "LINEAR_TOL",
     "angles",
+    "bend_angle",
+    "bend_cosine",
     "bond_vectors",
     "center_of_mass",
     "inertia_tensor",
@@ -87,13 +89,69 @@ def pair_distances(R: ArrayLike, pairs: ArrayLike) -> jnp.ndarray:
     return safe_norm(bond_vectors(R, pairs))
 
 
+def bend_angle(u: ArrayLike, v: ArrayLike) -> jnp.ndarray:
+    r"""Angle θ between arm vectors u and v, accurate over 0..π.
+
+    .. math:: \theta = \operatorname{atan2}(|u \times v|,\; u \cdot v)
+
+    ``arccos`` of the cosine would lose half the digits near 0 and π. The derivative
+    of θ is singular at θ = 0 and π; there the safe norm returns a zero gradient
+    instead of NaN, which is finite but wrong for a bend energy (use
+    :func:`jaxnm_course.potentials.linear_angle`). A zero-length arm gives θ = π/2
+    with zero gradient.
+
+    Args:
+        u: first arm, r_i - r_j, shape (..., 3), Å.
+        v: second arm, r_k - r_j, shape (..., 3), Å.
+
+    Returns:
+        θ, shape (...), radians.
+
+    Reference: E. B. Wilson, J. C. Decius, P. C. Cross, *Molecular Vibrations* (1955),
+    ch. 4 (the valence angle as an internal coordinate).
+    """
+    u = jnp.asarray(u)
+    v = jnp.asarray(v)
+    c = jnp.sum(u * v, axis=-1)
+    s = safe_norm(jnp.cross(u, v))
+    ok = (s > 0) | (c != 0)
+    theta = jnp.arctan2(jnp.where(ok, s, 0.0), jnp.where(ok, c, 1.0))
+    return jnp.where(ok, theta, 0.5 * jnp.pi)
+
+
+def bend_cosine(u: ArrayLike, v: ArrayLike) -> jnp.ndarray:
+    r"""Cosine of the angle between arm vectors u and v, never through θ.
+
+    .. math:: \cos\theta = \frac{u \cdot v}{|u|\,|v|}
+
+    Smooth at θ = 0 and π, unlike θ itself. Not clipped to [-1, 1] (clipping would zero
+    the gradient exactly at a linear geometry); rounding can leave it 1 ulp outside. A
+    zero-length arm gives 0 with zero gradient (no NaN).
+
+    Args:
+        u: first arm, r_i - r_j, shape (..., 3), Å.
+        v: second arm, r_k - r_j, shape (..., 3), Å.
+
+    Returns:
+        cos θ, shape (...), dimensionless.
+
+    Reference: E. B. Wilson, J. C. Decius, P. C. Cross, *Molecular Vibrations* (1955),
+    ch. 4.
+    """
+    u = jnp.asarray(u)
+    v = jnp.asarray(v)
+    d = safe_norm(u) * safe_norm(v)
+    ok = d > 0
+    return jnp.where(ok, jnp.sum(u * v, axis=-1) / jnp.where(ok, d, 1.0), 0.0)
+
+
 def angles(R: ArrayLike, triples: ArrayLike) -> jnp.ndarray:
     """Bond angles θ_ijk at the middle atom j of each triple (i, j, k).
 
-    Computed as ``atan2(|u × v|, u · v)`` with u = r_i - r_j and v = r_k - r_j, which is
-    accurate over the whole range 0..π (``arccos`` of the cosine loses half the digits
-    near 0 and π). The derivative of θ itself is singular at exactly 0 and π (a linear
-    arrangement): use :func:`jaxnm_course.potentials.linear_angle` for linear bends.
+    :func:`bend_angle` of the arms u = r_i - r_j and v = r_k - r_j. The derivative of θ
+    is singular at exactly 0 and π (a linear arrangement): use
+    :func:`jaxnm_course.potentials.linear_angle`, built on :func:`bend_cosine`, for
+    linear bends.
 
     Args:
         R: coordinates, shape (N, 3), Å.
@@ -104,9 +162,7 @@ def angles(R: ArrayLike, triples: ArrayLike) -> jnp.ndarray:
     """
     R = jnp.asarray(R)
     idx = np.asarray(triples, dtype=np.int64).reshape(-1, 3)
-    u = R[idx[:, 0]] - R[idx[:, 1]]
-    v = R[idx[:, 2]] - R[idx[:, 1]]
-    return jnp.arctan2(safe_norm(jnp.cross(u, v)), jnp.sum(u * v, axis=-1))
+    return bend_angle(R[idx[:, 0]] - R[idx[:, 1]], R[idx[:, 2]] - R[idx[:, 1]])
 
 
 def center_of_mass(R: ArrayLike, masses: ArrayLike) -> jnp.ndarray:

@@ -13,32 +13,40 @@ and never switched on behind your back (see :mod:`jaxnm_course.precision`)::
     modes.frequencies  # cm⁻¹, ascending
 """
 
-from . import geometry, hessians, modes, precision, units
+from . import elements, geometry, hessians, modes, molecules, potentials, precision, thermo, units
 from .geometry import rigid_body_modes, safe_norm
 from .hessians import finite_difference_hessian, hessian, hessian_vector_product, hvp_fn
 from .modes import Modes, mass_weight, n_imaginary, normal_modes
 from .precision import PrecisionError, require_x64, x64_enabled
+from .thermo import Thermo, classical_limit, harmonic_thermo
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Modes",
     "PrecisionError",
+    "Thermo",
     "__version__",
+    "classical_limit",
+    "elements",
     "finite_difference_hessian",
     "geometry",
+    "harmonic_thermo",
     "hessian",
     "hessian_vector_product",
     "hessians",
     "hvp_fn",
     "mass_weight",
     "modes",
+    "molecules",
     "n_imaginary",
     "normal_modes",
+    "potentials",
     "precision",
     "require_x64",
     "rigid_body_modes",
     "safe_norm",
+    "thermo",
     "units",
     "x64_enabled",
 ]

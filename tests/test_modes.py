@@ -108,8 +108,9 @@ def test_saddle_gives_negative_frequency_not_dropped():
     R = np.array([[0.0, 0, 0], [0.5, 0, 0]])
     modes = nm.normal_modes(nm.hessian(energy, R), [1.0, 1.0], R)
     assert modes.eigenvalues.shape == (1,)
-    lam = 10.0 * 2 * 2 * (-0.25) / 0.5  # E'' = 40 (r-0.5)^2*... at the top: 4*10*(-0.25)*... / μ
-    assert float(modes.eigenvalues[0]) == pytest.approx(lam, rel=1e-12)
+    # with s = r - 0.5: d²/ds² 10 (s² - 1/4)² = 10 (12 s² - 1) = -10 at s = 0; μ = 1/2
+    lam = -10.0 / 0.5
+    assert float(modes.eigenvalues[0]) == pytest.approx(lam, rel=1e-12, abs=0)
     assert float(modes.frequencies[0]) < 0
     assert nm.n_imaginary(modes) == 1
     np.testing.assert_allclose(

@@ -272,9 +272,13 @@ def _resolve(source: str | os.PathLike, download: bool | None) -> tuple[Path, st
 def _read(path: Path):
     import gemmi
 
+    if path.stat().st_size == 0:
+        raise ValueError(
+            f"load_structure: {str(path)!r} is empty (0 bytes); download or copy it again."
+        )
     try:
         st = gemmi.read_structure(str(path), format=gemmi.CoorFormat.Detect)
-    except (RuntimeError, ValueError) as exc:
+    except (RuntimeError, ValueError, OSError) as exc:
         raise ValueError(
             f"load_structure: {str(path)!r} could not be read as a PDB or mmCIF file "
             f"({exc}); check that the file is complete (not truncated by a failed "
@@ -323,7 +327,7 @@ def _model_cas(model, chain_filter: set[str] | None, altloc: str) -> list[tuple]
             key = (chain.name, residue.seqid.num, icode)
             # gemmi stores B as float32: go through its shortest decimal form so that
             # 9.58 in the file reads as 9.58, not 9.579999923706055.
-            bfactor = float(repr(np.float32(atom.b_iso)))
+            bfactor = float(str(np.float32(atom.b_iso)))
             row = (key, residue.name, atom.pos.tolist(), bfactor, atom.altloc)
             if key in seen:
                 # Same residue number twice: alternative residues (microheterogeneity).
@@ -455,8 +459,9 @@ def load_structure(
 # --- residue masses ----------------------------------------------------------------------
 
 #: Elemental composition of each residue *in a chain* (the free amino acid minus one
-#: water, neutral side chains as in the PDB Chemical Component Dictionary), as
-#: {element: count}. Variants: MSE selenomethionine, SEC selenocysteine, PYL pyrrolysine,
+#: water), as {element: count}. Side chains are neutral, as in the usual tables of
+#: average residue masses (the PDB Chemical Component Dictionary instead writes ARG, LYS
+#: and HIS protonated, one hydrogen, 1.008 amu, heavier). Variants: MSE selenomethionine, SEC selenocysteine, PYL pyrrolysine,
 #: HYP hydroxyproline, SEP/TPO/PTR phosphoserine/-threonine/-tyrosine (phosphate as
 #: -OPO3H2, as in the dictionary), and force-field protonation states: HID/HIE/HSD/HSE
 #: neutral and HIP/HSP protonated histidine, CYX disulfide-bonded cysteine, ASH/GLH

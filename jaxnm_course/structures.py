@@ -461,9 +461,10 @@ def load_structure(
 #: Elemental composition of each residue *in a chain* (the free amino acid minus one
 #: water), as {element: count}. Side chains are neutral, as in the usual tables of
 #: average residue masses (the PDB Chemical Component Dictionary instead writes ARG, LYS
-#: and HIS protonated, one hydrogen, 1.008 amu, heavier). Variants: MSE selenomethionine, SEC selenocysteine, PYL pyrrolysine,
-#: HYP hydroxyproline, SEP/TPO/PTR phosphoserine/-threonine/-tyrosine (phosphate as
-#: -OPO3H2, as in the dictionary), and force-field protonation states: HID/HIE/HSD/HSE
+#: and HIS protonated, one hydrogen, 1.008 amu, heavier). Variants: MSE selenomethionine,
+#: SEC selenocysteine, PYL pyrrolysine, HYP hydroxyproline, SEP/TPO/PTR
+#: phosphoserine/-threonine/-tyrosine (phosphate as -OPO3H2, as in the dictionary), and
+#: force-field protonation states: HID/HIE/HSD/HSE
 #: neutral and HIP/HSP protonated histidine, CYX disulfide-bonded cysteine, ASH/GLH
 #: protonated aspartate/glutamate, LYN neutral lysine.
 RESIDUE_FORMULAS: MappingProxyType[str, MappingProxyType[str, int]] = MappingProxyType(

@@ -234,12 +234,12 @@ def test_models_with_different_residues(tmp_path):
     path = tmp_path / "uneven.pdb"
     path.write_text("\n".join(lines) + "\n")
     assert load_structure(path, model=1).n_residues == 1
-    with pytest.raises(ValueError, match="model 1 .* different residues"):
+    with pytest.raises(ValueError, match=r"model 1 .* different residues"):
         load_structure(path, model="all")
 
 
 def test_chain_selection(tmp_path):
-    lines = _tiny_model(0.0)[:7] + ["TER"]
+    lines = [*_tiny_model(0.0)[:7], "TER"]
     lines += [ln.replace(" A ", " B ", 1) for ln in _tiny_model(50.0)[:7]] + ["END"]
     path = tmp_path / "two_chains.pdb"
     path.write_text("\n".join(lines) + "\n")
@@ -275,7 +275,7 @@ def test_truncated_line(tmp_path):
     path = tmp_path / "truncated.pdb"
     path.write_text(_tiny_model(0.0)[0] + "\n" + _tiny_model(0.0)[1][:35] + "\n")
     with pytest.raises(
-        ValueError, match="(?s)could not be read as a PDB or mmCIF.*too short.*truncated"
+        ValueError, match=r"(?s)could not be read as a PDB or mmCIF.*too short.*truncated"
     ):
         load_structure(path)
 
@@ -284,7 +284,7 @@ def test_no_protein(tmp_path):
     path = tmp_path / "ions.pdb"
     # Calcium ion, ligand carbon named CA, water.
     path.write_text("\n".join([*_tiny_model(0.0)[8:10], _tiny_model(0.0)[11]]) + "\nEND\n")
-    with pytest.raises(ValueError, match="no protein Cα atom.*water, ions, ligands"):
+    with pytest.raises(ValueError, match=r"no protein Cα atom.*water, ions, ligands"):
         load_structure(path)
 
 

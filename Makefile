@@ -20,7 +20,7 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ needed, found " + sys.version'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,oracle]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,oracle,plot]"
 	touch $@
 
 env: $(BIN)/.installed
@@ -37,7 +37,7 @@ test: lint
 
 lock:
 	rm -rf /tmp/jaxnm-lock && $(PYTHON) -m venv /tmp/jaxnm-lock
-	/tmp/jaxnm-lock/bin/pip install --quiet -e ".[test,oracle]"
+	/tmp/jaxnm-lock/bin/pip install --quiet -e ".[test,oracle,plot]"
 	/tmp/jaxnm-lock/bin/pip freeze --exclude-editable | sort > constraints.txt.new
 	@echo "review and move constraints.txt.new to constraints.txt"
 

@@ -13,11 +13,23 @@ and never switched on behind your back (see :mod:`jaxnm_course.precision`)::
     modes.frequencies  # cm⁻¹, ascending
 """
 
-from . import elements, geometry, hessians, modes, molecules, potentials, precision, thermo, units
+from . import (
+    elements,
+    geometry,
+    hessians,
+    modes,
+    molecules,
+    potentials,
+    precision,
+    structures,
+    thermo,
+    units,
+)
 from .geometry import rigid_body_modes, safe_norm
 from .hessians import finite_difference_hessian, hessian, hessian_vector_product, hvp_fn
 from .modes import Modes, mass_weight, n_imaginary, normal_modes
 from .precision import PrecisionError, require_x64, x64_enabled
+from .structures import Structure, load_structure, residue_masses
 from .thermo import Thermo, classical_limit, harmonic_thermo
 
 __version__ = "0.1.0"
@@ -25,6 +37,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Modes",
     "PrecisionError",
+    "Structure",
     "Thermo",
     "__version__",
     "classical_limit",
@@ -36,6 +49,7 @@ __all__ = [
     "hessian_vector_product",
     "hessians",
     "hvp_fn",
+    "load_structure",
     "mass_weight",
     "modes",
     "molecules",
@@ -44,8 +58,10 @@ __all__ = [
     "potentials",
     "precision",
     "require_x64",
+    "residue_masses",
     "rigid_body_modes",
     "safe_norm",
+    "structures",
     "thermo",
     "units",
     "x64_enabled",

@@ -37,4 +37,14 @@ settings.load_profile(
 # and a missing oracle is then an error at start-up instead of a quiet skip.
 if os.environ.get("JAXNM_REQUIRE_ORACLES") == "1":
     import ase  # noqa: F401
+    import prody  # noqa: F401
     import pyscf  # noqa: F401
+
+# Likewise the large shared structures (7CTH, 4V8R): CI has ../shared beside the clone.
+if os.environ.get("JAXNM_REQUIRE_DATA") == "1":
+    _data = os.environ.get("JAXNM_DATA_DIR", "")
+    if not os.path.isfile(os.path.join(_data, "4v8r.pdb")):
+        raise RuntimeError(
+            f"JAXNM_REQUIRE_DATA=1 but JAXNM_DATA_DIR={_data!r} does not hold 4v8r.pdb; "
+            "point it at shared/data/structures."
+        )

@@ -33,7 +33,9 @@ def test_derived_constants_from_scipy():
     assert float(units.kT(300.0)) == pytest.approx(0.5961612, rel=1e-6, abs=0)
 
 
-@given(st.floats(-1e6, 1e6, allow_nan=False))
+# XLA on CPU flushes subnormal floats (|x| < 2.2e-308) to zero, so they are excluded:
+# no eigenvalue of a physical Hessian is that small and still meaningful.
+@given(st.floats(-1e6, 1e6, allow_nan=False, allow_subnormal=False))
 def test_wavenumber_round_trip_and_sign(lam):
     nu = units.eigenvalue_to_wavenumber(lam)
     assert np.sign(nu) == np.sign(lam)

@@ -14,6 +14,7 @@ and never switched on behind your back (see :mod:`jaxnm_course.precision`)::
 """
 
 from . import (
+    differentiable,
     elements,
     geometry,
     hessians,
@@ -41,6 +42,7 @@ __all__ = [
     "Thermo",
     "__version__",
     "classical_limit",
+    "differentiable",
     "elements",
     "finite_difference_hessian",
     "geometry",

@@ -24,7 +24,8 @@ Three things must be smooth for that to work, and each is handled explicitly:
   ``jax.grad`` through ``eigh`` returns NaN there). Sums of eigenvalues over a group that
   ends at a gap, and the projector onto the corresponding subspace, *are* differentiable:
   :func:`lowest_eigenvalues_sum` and :func:`lowest_modes_projector` implement their
-  derivatives with only cross-gap denominators (custom JVP rules, twice differentiable),
+  derivatives with only cross-gap denominators (custom JVP rules: the sum twice, the
+  projector once),
   and :func:`subspace_overlap` measures a deformation against a subspace without any sign
   or rotation ambiguity of the basis.
 
@@ -57,6 +58,7 @@ from .precision import require_x64
 __all__ = [
     "AMINO_ACIDS",
     "B_FACTOR_PER_MSF",
+    "GAP_TOL",
     "R_REF",
     "BFactorData",
     "FitResult",
@@ -97,6 +99,10 @@ AMINO_ACIDS: tuple[str, ...] = (
 #: Reference distance of the distance exponent, Å: the Cα-Cα distance of bonded residues,
 #: so that ``gamma`` is the spring constant of a pair at 3.8 Å whatever ``p`` is.
 R_REF = 3.8
+
+#: Relative eigenvalue gap (of the largest |eigenvalue|) below which a group of k lowest
+#: modes counts as splitting a degenerate multiplet.
+GAP_TOL = 1e-9
 
 #: B = 8π²/3 <Δr²>: isotropic B-factor (Å²) per mean-square fluctuation (Å²).
 B_FACTOR_PER_MSF = 8.0 * np.pi**2 / 3.0
@@ -602,6 +608,20 @@ def _deflate(H: jnp.ndarray, P0: jnp.ndarray) -> jnp.ndarray:
     return 0.5 * (A + A.T)
 
 
+@jax.custom_jvp
+def _differentiable_once(x: jnp.ndarray) -> jnp.ndarray:
+    return x
+
+
+@_differentiable_once.defjvp
+def _differentiable_once_jvp(primals: tuple, tangents: tuple) -> tuple:
+    raise NotImplementedError(
+        "lowest_modes_projector is differentiable once (second derivatives of a spectral "
+        "projector need the eigenvector derivatives inside degenerate groups, which do not "
+        "exist); lowest_eigenvalues_sum is differentiable twice."
+    )
+
+
 @partial(jax.custom_jvp, nondiff_argnums=(1,))
 def _low_projector(A: jnp.ndarray, k: int) -> jnp.ndarray:
     _, V = jnp.linalg.eigh(A)
@@ -612,7 +632,7 @@ def _low_projector(A: jnp.ndarray, k: int) -> jnp.ndarray:
 def _low_projector_jvp(k: int, primals: tuple, tangents: tuple) -> tuple:
     (A,), (dA,) = primals, tangents
     w, V = jnp.linalg.eigh(A)
-    w, V = jax.lax.stop_gradient(w), jax.lax.stop_gradient(V)
+    w, V = _differentiable_once(w), _differentiable_once(V)
     Vk, Vo = V[:, :k], V[:, k:]
     dA = 0.5 * (dA + dA.T)
     # dP = Σ_{i<k<=j} v_j (v_jᵀ dA v_i) v_iᵀ / (λ_i - λ_j) + transpose: only cross-gap
@@ -631,8 +651,25 @@ def _low_sum(A: jnp.ndarray, k: int) -> jnp.ndarray:
 def _low_sum_jvp(k: int, primals: tuple, tangents: tuple) -> tuple:
     (A,), (dA,) = primals, tangents
     P = _low_projector(A, k)
-    # d Σλ = tr(P dA); P (not its eigenvectors) is differentiated for second derivatives
-    return jnp.sum(P * A), jnp.sum(P * 0.5 * (dA + dA.T))
+    # d Σλ = tr(P dA); P (not its eigenvectors) is differentiated for second derivatives.
+    # Where the group splits a degenerate multiplet the derivative does not exist: NaN
+    # (rather than a basis-dependent number).
+    w = jnp.linalg.eigvalsh(jax.lax.stop_gradient(A))
+    ok = w[k] - w[k - 1] > GAP_TOL * jnp.max(jnp.abs(w))
+    tangent = jnp.sum(P * 0.5 * (dA + dA.T))
+    return jnp.sum(P * A), tangent * jnp.where(ok, 1.0, jnp.nan)
+
+
+def _check_gap(A: jnp.ndarray, k: int, function: str) -> None:
+    if not _validate.is_concrete(A):
+        return
+    w = np.linalg.eigvalsh(np.asarray(A))
+    if not w[k] - w[k - 1] > GAP_TOL * np.abs(w).max():
+        raise ValueError(
+            f"{function}: `k`={k} splits a degenerate group of eigenvalues (λ_k = {w[k - 1]:.6g}, "
+            f"λ_k+1 = {w[k]:.6g}), where neither the sum nor the projector is differentiable; "
+            "choose k at a gap (include the whole multiplet)."
+        )
 
 
 def _check_k(k: int, n_internal: int, function: str) -> int:
@@ -645,7 +682,7 @@ def _check_k(k: int, n_internal: int, function: str) -> int:
 
 
 def lowest_eigenvalues_sum(H: ArrayLike, P0: ArrayLike, k: int) -> jnp.ndarray:
-    r"""Sum of the k lowest eigenvalues of H on the complement of range(P0).
+    r"""Sum of the k lowest eigenvalues of H on the complement of range(P0) (twice differentiable).
 
     .. math:: S_k = \sum_{i=1}^{k} \lambda_i, \qquad
         \mathrm{d}S_k = \operatorname{tr}(P_k\, \mathrm{d}H)
@@ -662,23 +699,30 @@ def lowest_eigenvalues_sum(H: ArrayLike, P0: ArrayLike, k: int) -> jnp.ndarray:
         k: number of lowest internal eigenvalues, static; choose it at a gap.
 
     Returns:
-        S_k, shape (), units of H.
+        S_k, shape (), units of H. Its derivative is NaN where k splits a degenerate
+        multiplet (no derivative exists there).
+
+    Raises:
+        ValueError: (concrete input) k out of range or splitting a degenerate multiplet.
     """
     H, P0 = jnp.asarray(H), jnp.asarray(P0)
     n0 = round(float(np.trace(np.asarray(P0)))) if _validate.is_concrete(P0) else 0
     k = _check_k(k, H.shape[0] - n0, "lowest_eigenvalues_sum")
-    return _low_sum(_deflate(H, P0), k)
+    A = _deflate(H, P0)
+    _check_gap(A, k, "lowest_eigenvalues_sum")
+    return _low_sum(A, k)
 
 
 def lowest_modes_projector(H: ArrayLike, P0: ArrayLike, k: int) -> jnp.ndarray:
-    r"""Orthogonal projector onto the k lowest internal modes of H (differentiable).
+    r"""Orthogonal projector onto the k lowest internal modes of H (differentiable once).
 
     .. math:: P_k = \sum_{i=1}^{k} v_i v_i^T, \qquad \mathrm{d}P_k =
         \sum_{i \le k < j} \frac{v_j^T \mathrm{d}H\, v_i}{\lambda_i - \lambda_j}
         (v_j v_i^T + v_i v_j^T)
 
     Independent of the sign and of rotations of the basis inside degenerate
-    eigenspaces; differentiable where λ_k < λ_{k+1} (Kato 1966, ch. II).
+    eigenspaces; differentiable where λ_k < λ_{k+1} (Kato 1966, ch. II). Only first
+    derivatives are implemented: a second derivative raises NotImplementedError.
 
     Args:
         H: symmetric matrix, shape (n, n).
@@ -686,12 +730,17 @@ def lowest_modes_projector(H: ArrayLike, P0: ArrayLike, k: int) -> jnp.ndarray:
         k: number of lowest internal modes, static; choose it at a gap.
 
     Returns:
-        P_k, shape (n, n).
+        P_k, shape (n, n); its derivative is inf/NaN where k splits a multiplet.
+
+    Raises:
+        ValueError: (concrete input) k out of range or splitting a degenerate multiplet.
     """
     H, P0 = jnp.asarray(H), jnp.asarray(P0)
     n0 = round(float(np.trace(np.asarray(P0)))) if _validate.is_concrete(P0) else 0
     k = _check_k(k, H.shape[0] - n0, "lowest_modes_projector")
-    return _low_projector(_deflate(H, P0), k)
+    A = _deflate(H, P0)
+    _check_gap(A, k, "lowest_modes_projector")
+    return _low_projector(A, k)
 
 
 def subspace_overlap(d: ArrayLike, P: ArrayLike) -> jnp.ndarray:

@@ -396,12 +396,16 @@ def _connectivity(
         gap, _ = cKDTree(R[~inside]).query(R[inside])
         shown = ", ".join(str(s) for s in sorted(sizes.tolist(), reverse=True)[:8])
         more = ", ..." if n_comp > 8 else ""
-        per = 6 if model == "ANM" else 1
+        per = (
+            "6 zero modes per piece, 5 for a collinear one, 3 for a lone atom"
+            if model == "ANM"
+            else "1 zero mode per piece"
+        )
         at = f"at cutoff {cutoff} Å" if cutoff is not None else "with cutoff=None"
         raise DisconnectedNetworkError(
             f"{function}: the {model} network {at} has {n_comp} disconnected components "
-            f"(sizes {shown}{more}); each moves rigidly on its own, adding ~{per} extra "
-            f"zero mode(s) per extra component. The smallest component ({sizes[smallest]} "
+            f"(sizes {shown}{more}); each moves rigidly on its own ({per}), which are not "
+            f"vibrations of the protein. The smallest component ({sizes[smallest]} "
             f"atom(s)) is {float(gap.min()):.3g} Å from the rest: use a cutoff larger than "
             "that (or check for chain breaks and stray atoms), or pass "
             "allow_disconnected=True to remove the rigid-body motions of every component "

@@ -12,16 +12,19 @@ Most functions take the modes either as a :class:`~jaxnm_course.Modes` (from
 
 With a ``Modes``, ``dim`` is read off the shapes (rows of ``vectors`` per entry of
 ``masses``) and masses are honoured: the thermal displacement basis is
-M^{-1/2} l_k (``mw_vectors`` divided by √m), so fluctuations are those of the Cartesian
-Hessian H whatever the masses (classical equipartition does not depend on masses). With a
-pair of arrays, unit masses are assumed and ``dim`` must be given.
+u_k = M^{-1/2} l_k (``mw_vectors`` divided by √m), so the covariance is
+kT M^{-1/2} H_mw^+ M^{-1/2}, the fluctuations in the Eckart frame (centre of mass fixed,
+mass-weighted rotations removed). With unit masses this is kT H^+; other masses change it
+only by rigid-body motions (both are generalised inverses of H). With a pair of arrays,
+unit masses are assumed and ``dim`` must be given.
 
 Units: eigenvalues are in units of ``gamma`` for elastic network models (the Hessian or
 Kirchhoff matrix at γ = 1), so the physical force constants are γ λ_k. Fluctuations are
 kT/γ times mode sums; with kT in kcal/mol and γ in kcal/mol/Å² they are in Å². Modes of a
 Hessian already in kcal/mol/Å² take ``gamma=1``.
 
-The thermal covariance of a harmonic system with Hessian H (classical statistics) is
+The thermal covariance of a harmonic system with Hessian H (classical statistics, unit
+masses) is
 
 .. math:: \langle \Delta x \Delta x^T \rangle = k_B T\, H^{+}
           = \frac{k_B T}{\gamma} \sum_k \frac{u_k u_k^T}{\lambda_k},

@@ -14,11 +14,14 @@ and never switched on behind your back (see :mod:`jaxnm_course.precision`)::
 """
 
 from . import (
+    analysis,
     elements,
+    export,
     geometry,
     hessians,
     modes,
     molecules,
+    plotting,
     potentials,
     precision,
     structures,
@@ -40,8 +43,10 @@ __all__ = [
     "Structure",
     "Thermo",
     "__version__",
+    "analysis",
     "classical_limit",
     "elements",
+    "export",
     "finite_difference_hessian",
     "geometry",
     "harmonic_thermo",
@@ -55,6 +60,7 @@ __all__ = [
     "molecules",
     "n_imaginary",
     "normal_modes",
+    "plotting",
     "potentials",
     "precision",
     "require_x64",

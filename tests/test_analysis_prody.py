@@ -55,9 +55,7 @@ def test_square_fluctuations_match_prody(prody, ubi):
     _, anm, _, gnm = ubi
     close(an.square_fluctuations(arrays(anm), dim=3), prody.calcSqFlucts(anm))
     close(an.square_fluctuations(arrays(gnm), dim=1) / 3, prody.calcSqFlucts(gnm))
-    close(
-        an.square_fluctuations(arrays(anm), dim=3, n_modes=5), prody.calcSqFlucts(anm[:5])
-    )
+    close(an.square_fluctuations(arrays(anm), dim=3, n_modes=5), prody.calcSqFlucts(anm[:5]))
 
 
 def test_bfactors_scaled_like_prody_calc_temp_factors(prody, ubi):

@@ -62,7 +62,7 @@ def test_gnm_bfactors_of_ubiquitin_correlate_with_experiment(ubiquitin):
 
 
 def test_slowest_anm_modes_of_open_adenylate_kinase_predict_the_closure(adk):
-    R_open, R_closed, modes, d = adk
+    R_open, _, modes, d = adk
     assert R_open.shape == (214, 3)
     assert 6.5 < float(d.rmsd) < 7.5  # open vs closed AdK: about 7 Å Cα RMSD
     O = np.abs(np.asarray(an.overlap(modes, d.vector)[:, 0]))  # noqa: E741

@@ -52,12 +52,12 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from . import _validate
+from .analysis import BFACTOR_PER_MSF, pearson_r
 from .geometry import LINEAR_TOL, pair_distances
 from .precision import require_x64
 
 __all__ = [
     "AMINO_ACIDS",
-    "B_FACTOR_PER_MSF",
     "GAP_TOL",
     "R_REF",
     "BFactorData",
@@ -70,12 +70,11 @@ __all__ = [
     "build_network",
     "default_params",
     "ensemble_bfactors",
-    "fit_bfactors",
+    "fit_spring_params",
     "fluctuation_sensitivity",
     "gnm_fluctuations",
     "lowest_eigenvalues_sum",
     "lowest_modes_projector",
-    "pearson_r",
     "perturbed_ensemble",
     "plot_sensitivity_map",
     "predicted_bfactors",
@@ -103,9 +102,6 @@ R_REF = 3.8
 #: Relative eigenvalue gap (of the largest |eigenvalue|) below which a group of k lowest
 #: modes counts as splitting a degenerate multiplet.
 GAP_TOL = 1e-9
-
-#: B = 8π²/3 <Δr²>: isotropic B-factor (Å²) per mean-square fluctuation (Å²).
-B_FACTOR_PER_MSF = 8.0 * np.pi**2 / 3.0
 
 
 # --- networks and springs ----------------------------------------------------------------
@@ -559,7 +555,7 @@ def _predicted_bfactors(
         msf = anm_fluctuations(R, network.pairs, k, kT)
     else:
         msf = gnm_fluctuations(network.n_atoms, network.pairs, k, kT)
-    return B_FACTOR_PER_MSF * msf
+    return BFACTOR_PER_MSF * msf
 
 
 def _check_model(model: str, function: str) -> None:
@@ -767,25 +763,6 @@ def subspace_overlap(d: ArrayLike, P: ArrayLike) -> jnp.ndarray:
 # --- fitting to B-factors ------------------------------------------------------------------
 
 
-def pearson_r(x: ArrayLike, y: ArrayLike) -> jnp.ndarray:
-    r"""Pearson correlation coefficient (JAX, differentiable).
-
-    .. math:: r = \frac{\sum (x - \bar x)(y - \bar y)}
-        {\sqrt{\sum (x - \bar x)^2 \sum (y - \bar y)^2}}
-
-    Args:
-        x: shape (N,).
-        y: shape (N,).
-
-    Returns:
-        r in [-1, 1], shape ().
-    """
-    x, y = jnp.asarray(x), jnp.asarray(y)
-    x = x - jnp.mean(x)
-    y = y - jnp.mean(y)
-    return jnp.sum(x * y) / jnp.sqrt(jnp.sum(x * x) * jnp.sum(y * y))
-
-
 class BFactorData(NamedTuple):
     """One training or test structure: coordinates, network and experimental B-factors.
 
@@ -918,7 +895,7 @@ def adam(
 
 
 class FitResult(NamedTuple):
-    """Result of :func:`fit_bfactors`.
+    """Result of :func:`fit_spring_params`.
 
     Attributes:
         params: fitted :class:`SpringParams`.
@@ -933,7 +910,7 @@ class FitResult(NamedTuple):
     r_after: np.ndarray
 
 
-def fit_bfactors(
+def fit_spring_params(
     data: Sequence[BFactorData],
     params0: SpringParams,
     *,
@@ -947,7 +924,8 @@ def fit_bfactors(
 
     Minimises :func:`bfactor_loss` over the fields of :class:`SpringParams` named in
     ``trainable``; the others stay at ``params0``. Evaluate the result on structures
-    that were not in ``data`` (:func:`predicted_bfactors`, :func:`pearson_r`).
+    that were not in ``data`` (:func:`predicted_bfactors` and
+    :func:`jaxnm_course.analysis.pearson_r`).
 
     Args:
         data: training structures (:class:`BFactorData`).
@@ -961,7 +939,7 @@ def fit_bfactors(
     Returns:
         :class:`FitResult`.
     """
-    fn = "fit_bfactors"
+    fn = "fit_spring_params"
     require_x64(fn)
     _check_model(model, fn)
     unknown = set(trainable) - set(SpringParams._fields)

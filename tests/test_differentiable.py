@@ -66,6 +66,15 @@ def test_spring_hessian_is_the_hessian_of_the_spring_energy(fragment):
     np.testing.assert_allclose(H, H_ad, atol=1e-12 * np.abs(H_ad).max())
 
 
+def test_spring_hessian_agrees_with_the_enm_module(ubi):
+    R = np.asarray(ubi.R)
+    pairs = nm.enm.contact_pairs(R, 10.0)
+    r = np.linalg.norm(R[pairs[:, 1]] - R[pairs[:, 0]], axis=1)
+    H = df.spring_hessian(R, pairs, r**-2.0)
+    ref = nm.enm.anm_hessian(R, 10.0, nm.enm.parameter_free_gamma)  # gamma = r^-2
+    np.testing.assert_allclose(H, ref, atol=1e-13 * np.abs(ref).max())
+
+
 def test_spring_kirchhoff_is_the_weighted_graph_laplacian(fragment):
     from scipy.sparse.csgraph import laplacian
 
@@ -176,7 +185,7 @@ def test_gnm_and_anm_bfactor_profiles_agree_with_prody(ubi):
         msf = prody.calcSqFlucts(enm)
         if model == "gnm":
             msf = 3 * msf  # ProDy's GNM gives [Γ^+]_ii per direction
-        np.testing.assert_allclose(B, df.B_FACTOR_PER_MSF * msf, rtol=1e-7)
+        np.testing.assert_allclose(B, nm.analysis.BFACTOR_PER_MSF * msf, rtol=1e-7)
 
 
 # --- spectra: values and gradients, degenerate eigenvalues included ------------------------
@@ -198,6 +207,7 @@ def test_lowest_eigenvalues_sum_and_projector_values(fragment):
         )
 
 
+@pytest.mark.slow
 def test_gradients_survive_degenerate_eigenvalues():
     R, pairs, k = octahedron()
     lam = np.linalg.eigvalsh(np.asarray(df.spring_hessian(R, pairs, k)))[6:]
@@ -214,9 +224,8 @@ def test_gradients_survive_degenerate_eigenvalues():
         H = df.spring_hessian(R, pairs, k)
         return df.subspace_overlap(d, df.lowest_modes_projector(H, df.rigid_projector(R), 6))
 
-    for f, order in ((sum3, 2), (overlap6, 1)):
-        assert np.all(np.isfinite(jax.grad(f, argnums=(0, 1))(k, R)[1]))
-        check_grads(f, (k, R), order=order, modes=("fwd", "rev"), eps=1e-4)
+    for f, order, modes in ((sum3, 2, ("rev",)), (sum3, 1, ("fwd",)), (overlap6, 1, ("rev",))):
+        check_grads(f, (k, R), order=order, modes=modes, eps=1e-4)
     with pytest.raises(NotImplementedError, match="differentiable once"):
         jax.hessian(overlap6)(k, R)  # a loud refusal, not a silently wrong number
     # first order by hand: d(λ1+λ2+λ3)/dk_p = Σ_i (b_p · v_i)^2 = b_pᵀ P_3 b_p
@@ -247,6 +256,7 @@ def test_splitting_a_multiplet_is_refused_or_nan_never_a_number():
     assert np.all(np.isnan(np.asarray(jax.grad(sum1)(k))))
 
 
+@pytest.mark.slow
 def test_fluctuation_gradients_match_finite_differences(fragment):
     R, net, params = fragment
 
@@ -254,13 +264,13 @@ def test_fluctuation_gradients_match_finite_differences(fragment):
     def B_of(params, R):
         return df.predicted_bfactors(params, R, net, "anm", 0.6)
 
-    check_grads(B_of, (params, jnp.asarray(R)), order=2, modes=("fwd", "rev"), eps=1e-4)
+    check_grads(B_of, (params, jnp.asarray(R)), order=2, modes=("rev",), eps=1e-4)
 
     @jax.jit
     def G_of(params, R):
         return df.predicted_bfactors(params, R, net, "gnm", 0.6)
 
-    check_grads(G_of, (params, jnp.asarray(R)), order=1, modes=("fwd", "rev"), eps=1e-4)
+    check_grads(G_of, (params, jnp.asarray(R)), order=1, modes=("fwd",), eps=1e-4)
 
 
 # --- sensitivities against hand-derived formulas -----------------------------------------
@@ -290,6 +300,7 @@ def test_slowest_mode_sensitivity_is_the_squared_stretch(fragment):
     assert tuple(top[0]) == tuple(net.pairs[np.argmax(sens)])
 
 
+@pytest.mark.slow
 def test_fluctuation_sensitivity_is_minus_b_hplus_w_hplus_b(fragment):
     R, net, params = fragment
     k = df.spring_constants(params, R, net)
@@ -333,20 +344,21 @@ def test_fit_decreases_the_loss_and_its_gradient_is_right(ubi):
     p0 = df.default_params(cutoff=7.3, width=0.5)
     loss = jax.jit(lambda p: df.bfactor_loss(p, data, "gnm", l2=0.01))
     check_grads(loss, (p0,), order=1, modes=("rev",), eps=1e-4)
-    fit = df.fit_bfactors(data, p0, steps=15, learning_rate=0.05)
+    fit = df.fit_spring_params(data, p0, steps=15, learning_rate=0.05)
     assert fit.losses[-1] < fit.losses[0] - 1e-3
     np.testing.assert_allclose(1 - fit.r_after[0], fit.losses[-1], rtol=1e-12)
     assert fit.r_after[0] > fit.r_before[0]
     assert float(fit.params.width) == 0.5  # not trainable: untouched
 
 
+@pytest.mark.slow
 def test_fit_is_invariant_to_a_rigid_motion_of_the_input(ubi):
     R = np.asarray(ubi.R)
     Q, _ = np.linalg.qr(np.random.default_rng(1).normal(size=(3, 3)))
     R2 = R @ Q.T + np.array([10.0, -3.0, 7.0])
     p0 = df.default_params(cutoff=7.3, width=0.5)
     fits = [
-        df.fit_bfactors(_ubi_data(X, ubi), p0, model="anm", steps=4, learning_rate=0.05)
+        df.fit_spring_params(_ubi_data(X, ubi), p0, model="anm", steps=4, learning_rate=0.05)
         for X in (R, R2)
     ]
     np.testing.assert_allclose(fits[0].losses, fits[1].losses, rtol=1e-9)
@@ -396,10 +408,12 @@ def test_bad_arguments_are_named(fragment, ubi):
         df.lowest_eigenvalues_sum(np.eye(18), df.rigid_projector(octahedron()[0]), 12)
     zero = nm.load_structure("4AKE_A_aligned")
     net4 = df.build_network(zero.R, 10.0)
-    with pytest.raises(ValueError, match=r"fit_bfactors.*all equal"):
-        df.fit_bfactors([df.BFactorData(zero.R, net4, zero.bfactors, "4AKE")], params, steps=1)
+    with pytest.raises(ValueError, match=r"fit_spring_params.*all equal"):
+        df.fit_spring_params(
+            [df.BFactorData(zero.R, net4, zero.bfactors, "4AKE")], params, steps=1
+        )
     with pytest.raises(ValueError, match=r"trainable.*gamma"):
-        df.fit_bfactors(_ubi_data(np.asarray(ubi.R), ubi), params, trainable=("gamma",))
+        df.fit_spring_params(_ubi_data(np.asarray(ubi.R), ubi), params, trainable=("gamma",))
 
 
 def test_x64_off_is_a_precision_error(fragment):

@@ -266,6 +266,4 @@ def hvp_operator(energy_fn: EnergyFn, R: ArrayLike, *args: Any) -> LinearOperato
         padded[:, :k] = X
         return np.asarray(block(jnp.asarray(padded)))[:, :k]
 
-    return LinearOperator(
-        (n3, n3), matvec=matvec, rmatvec=matvec, matmat=matmat, dtype=np.float64
-    )
+    return LinearOperator((n3, n3), matvec=matvec, rmatvec=matvec, matmat=matmat, dtype=np.float64)

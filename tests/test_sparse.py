@@ -137,7 +137,7 @@ def test_hvp_operator_equals_dense_hessian_products(ake):
 
 
 def test_hvp_operator_for_a_non_enm_energy():
-    mol = nm.molecules.lj_cluster(13)
+    mol = nm.molecules.methane()
     H = np.asarray(nm.hessian(mol.energy, mol.R))
     op = sparse.hvp_operator(mol.energy, mol.R)
     X = np.random.default_rng(1).standard_normal((H.shape[0], 4))

@@ -70,8 +70,10 @@ DENSE_MAX_DOF = 1500
 
 #: ``method="auto"`` uses shift-invert (sparse LU) up to this many rows, Lanczos without
 #: factorisation above: the LU of a 3D network fills in superlinearly (0.35 GB at 6,471
-#: rows, 4.8 GB at 50,148), while Lanczos needs only O(nnz) memory.
-SHIFT_INVERT_MAX_DOF = 30_000
+#: rows, 4.8 GB and 95 s at 50,148), while Lanczos needs only O(nnz) memory. Measured:
+#: 7CTH's ANM (6,471 rows) 3.2 s shift-invert vs 5.2 s Lanczos; 4V8R's GNM (16,716 rows)
+#: 24 s shift-invert vs ~3 s Lanczos.
+SHIFT_INVERT_MAX_DOF = 10_000
 
 #: Methods understood by :func:`lowest_eigenpairs`.
 METHODS = ("auto", "dense", "eigsh", "lanczos", "lobpcg")

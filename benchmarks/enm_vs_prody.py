@@ -76,6 +76,8 @@ def worker_jaxnm(model: str, source: str) -> dict:
 
     jax.config.update("jax_enable_x64", True)
     import numpy as np
+    import scipy.sparse.linalg  # imported before timing, as ProDy's imports are
+    import scipy.spatial  # noqa: F401
 
     import jaxnm_course as nm
     from jaxnm_course import enm, solvers, sparse
@@ -226,7 +228,8 @@ def scaling(sizes: list[int], plot: Path | None) -> list[dict]:
     import numpy as np
 
     print("\nScaling series: ANM, 20 modes, synthetic compact Cα clouds (fresh process each)")
-    print(f"{'N':>7}{'3N':>8}{'method':>9}{'build s':>9}{'solve s':>9}{'total s':>9}{'peak MB':>9}")
+    cols = ("build s", "solve s", "total s", "peak MB")
+    print(f"{'N':>7}{'3N':>8}{'method':>9}" + "".join(f"{c:>9}" for c in cols))
     rows = []
     for n in sizes:
         r = run_case("jaxnm", "anm", f"cloud:{n}")

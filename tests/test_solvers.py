@@ -230,6 +230,7 @@ def test_4v8r_anm_20_modes_within_2_gb():
         pytest.skip("4v8r.pdb not found: set JAXNM_DATA_DIR to shared/data/structures")
     script = textwrap.dedent(
         """
+        import resource
         import jax
         jax.config.update("jax_enable_x64", True)
         import numpy as np
@@ -238,14 +239,15 @@ def test_4v8r_anm_20_modes_within_2_gb():
         modes = nm.enm.anm(s.R, 15.0, n_modes=20)
         w = np.asarray(modes.eigenvalues)
         V = np.asarray(modes.vectors)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         assert s.n_residues == 16716 and w.shape == (20,) and modes.n_rigid == 6
         assert V.shape == (50148, 20)
         # Independent check: residuals with the Hessian-vector products of the ANM energy
-        # (autodiff of E, not the analytic blocks the solver used).
+        # (autodiff of E, not the analytic blocks the solver used), one column at a time.
         hv = nm.sparse.hvp_operator(nm.enm.anm_energy(s.R, 15.0), s.R)
-        residual = np.linalg.norm(hv.matmat(V) - V * w, axis=0).max()
+        residual = max(np.linalg.norm(hv.matvec(V[:, k]) - w[k] * V[:, k]) for k in range(20))
         D = np.asarray(nm.rigid_body_modes(s.R, np.ones(16716)))
-        print(float(w[0]), float(w[-1]), float(residual), float(np.abs(D.T @ V).max()))
+        print(float(w[0]), float(w[-1]), float(residual), float(np.abs(D.T @ V).max()), peak)
         """
     )
     env = dict(os.environ, JAXNM_DATA_DIR=str(folder), JAXNM_OFFLINE="1")
@@ -254,10 +256,14 @@ def test_4v8r_anm_20_modes_within_2_gb():
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600
     )
     assert out.returncode == 0, out.stderr[-3000:]
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    assert peak_kib >= before
-    assert peak_kib < 2 * 1024 * 1024, f"peak RSS {peak_kib / 1024:.0f} MiB > 2 GiB"
-    w0, w19, residual, leak = (float(x) for x in out.stdout.split())
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    w0, w19, residual, leak, peak_kib = (float(x) for x in out.stdout.split())
+    # ru_maxrss of RUSAGE_CHILDREN is the largest child so far: it measures this child
+    # whenever it grew; the child's own figure (taken right after anm) covers the rest.
+    limit = 2 * 1024 * 1024  # KiB
+    assert peak_kib < limit, f"anm peak RSS {peak_kib / 1024:.0f} MiB > 2 GiB"
+    if after > before:
+        assert after < limit, f"child peak RSS {after / 1024:.0f} MiB > 2 GiB"
     assert 0 < w0 < w19
     assert residual < 1e-6 * w0  # eigenpairs of the energy's Hessian to ~1e-6 of λ_1
     assert leak < 1e-8  # orthogonal to the rigid-body motions

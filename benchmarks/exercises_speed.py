@@ -71,7 +71,7 @@ def main() -> None:
         points = sum(t["points"] for t in results["totals"].values())
         total = sum(t["max_points"] for t in results["totals"].values())
         print(
-            f"pytest exercises --target {target:9s}: {elapsed:6.1f} s, "
+            f"pytest exercises --target {target:9s}: {elapsed:6.1f} s wall, {cpu:6.1f} s CPU, "
             f"{points}/{total} points, {len(results['tests'])} tests"
         )
         if target == "solutions":

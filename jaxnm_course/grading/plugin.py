@@ -68,6 +68,8 @@ if _profile not in PROFILES:
 settings.load_profile(_profile)
 
 _FILE = re.compile(r"^test_(ex\d\d)_(\w+)\.py$")
+# JAX's note on its filtered tracebacks (and the dashed line before it): noise for students
+_JAX_BOILERPLATE = re.compile(r"^-+$|For simplicity, JAX has removed its internal frames")
 _INFO = pytest.StashKey[dict]()
 _RESULTS = pytest.StashKey[dict]()
 
@@ -157,7 +159,11 @@ def _readable(item: pytest.Item, exc: BaseException) -> str:
     for leaf in leaves[:3]:
         message = str(leaf).strip() or "(no message)"
         lines.append(f"{type(leaf).__name__}: {message}")
-        lines.extend(note.rstrip() for note in getattr(leaf, "__notes__", ()) if note.strip())
+        lines.extend(
+            note.rstrip()
+            for note in getattr(leaf, "__notes__", ())
+            if note.strip() and not _JAX_BOILERPLATE.search(note)
+        )
         frames = traceback.extract_tb(leaf.__traceback__)
         target = get_target()
         mine = [f for f in frames if _in_folder(f.filename, target)]

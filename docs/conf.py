@@ -133,3 +133,43 @@ nb_render_image_options = {"align": "center"}
 nb_mime_priority_overrides = [("html", "image/svg+xml", None)]
 
 myst_substitutions = {"version": release}
+
+
+# --- docstrings: plain-text maths in reST ------------------------------------------------------
+# The library's docstrings are written to read well in a terminal (``help()``), so they use
+# |x| for norms and *args in prose; reST would take those for substitutions and emphasis.
+# Escape them outside literals, roles and math/literal blocks, without touching the source.
+import re  # noqa: E402
+
+_PROTECTED = re.compile(r"(``.*?``|:[\w:+-]+:`[^`]*`|`[^`]*`_?)")
+_STARS = re.compile(r"(?<![\\*\w])\*{1,2}(?=(args|kwargs|energy_fns)\b)")
+
+
+def _escape_plain(text: str) -> str:
+    parts = _PROTECTED.split(text)
+    for i in range(0, len(parts), 2):  # even entries are outside the protected tokens
+        parts[i] = _STARS.sub(lambda m: "\\" + "\\".join(m.group(0)), parts[i].replace("|", r"\|"))
+    return "".join(parts)
+
+
+def _escape_docstring(app, what, name, obj, options, lines):  # noqa: ARG001
+    block_indent = None  # indentation of the directive/paragraph that opened a block
+    for i, line in enumerate(lines):
+        stripped = line.lstrip()
+        indent = len(line) - len(stripped)
+        if block_indent is not None:
+            if stripped and indent <= block_indent:
+                block_indent = None
+            else:
+                continue
+        if stripped.startswith(".. ") or line.rstrip().endswith("::"):
+            block_indent = indent
+            if stripped.startswith(".. math::") or stripped.startswith(".. "):
+                continue
+        if stripped.startswith(("+-", "+=")):  # grid tables
+            continue
+        lines[i] = _escape_plain(line)
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", _escape_docstring)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import pkgutil
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -32,7 +33,7 @@ INSTRUCTOR = "instructor" in tags  # noqa: F821  (`tags` is injected by Sphinx)
 
 project = "jaxnm-course"
 author = "jaxnm-course contributors"
-copyright = "jaxnm-course contributors, MIT licence"  # noqa: A001
+copyright = "jaxnm-course contributors, MIT licence"
 release = jaxnm_course.__version__
 version = release
 
@@ -77,9 +78,7 @@ def _write_api_pages() -> list[str]:
     out = HERE / "api" / "generated"
     out.mkdir(parents=True, exist_ok=True)
     names = sorted(
-        m.name
-        for m in pkgutil.iter_modules(jaxnm_course.__path__)
-        if not m.name.startswith("_")
+        m.name for m in pkgutil.iter_modules(jaxnm_course.__path__) if not m.name.startswith("_")
     )
     for stale in out.glob("*.md"):
         if stale.stem not in names:
@@ -115,6 +114,9 @@ html_theme = "sphinx_book_theme"
 html_title = "NMA with JAX" + (" (instructor)" if INSTRUCTOR else "")
 html_static_path = ["_static", str(_mathjax_dst.parent)]
 html_css_files = ["custom.css"]
+html_favicon = "_static/favicon.svg"  # else browsers ask for /favicon.ico and log a 404
+# The theme logs a console error when no colour mode is set (fresh browser profile).
+html_context = {"default_mode": "auto"}
 html_last_updated_fmt = None
 html_copy_source = not INSTRUCTOR  # sources carry no solution text; see exercises pages
 html_show_sourcelink = True
@@ -139,8 +141,6 @@ myst_substitutions = {"version": release}
 # The library's docstrings are written to read well in a terminal (``help()``), so they use
 # |x| for norms and *args in prose; reST would take those for substitutions and emphasis.
 # Escape them outside literals, roles and math/literal blocks, without touching the source.
-import re  # noqa: E402
-
 _PROTECTED = re.compile(r"(``.*?``|:[\w:+-]+:`[^`]*`|`[^`]*`_?)")
 _STARS = re.compile(r"(?<![\\*\w])\*{1,2}(?=(args|kwargs|energy_fns)\b)")
 
@@ -152,7 +152,7 @@ def _escape_plain(text: str) -> str:
     return "".join(parts)
 
 
-def _escape_docstring(app, what, name, obj, options, lines):  # noqa: ARG001
+def _escape_docstring(app, what, name, obj, options, lines):
     block_indent = None  # indentation of the directive/paragraph that opened a block
     for i, line in enumerate(lines):
         stripped = line.lstrip()

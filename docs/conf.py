@@ -18,7 +18,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import pkgutil
-import re
 import shutil
 import sys
 from pathlib import Path
@@ -26,6 +25,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE / "_ext"))
+
+from exercise_sets import escape_docstring_lines  # noqa: E402
 
 import jaxnm_course  # noqa: E402
 
@@ -44,6 +46,7 @@ extensions = [
     "sphinx.ext.mathjax",
     "sphinx_copybutton",
     "sphinx_design",
+    "exercise_sets",  # docs/_ext: brief, stubs, hints; solutions on the instructor build
 ]
 
 exclude_patterns = ["_build", "jupyter_execute", "**.ipynb_checkpoints", "README.md"]
@@ -118,7 +121,7 @@ html_favicon = "_static/favicon.svg"  # else browsers ask for /favicon.ico and l
 # The theme logs a console error when no colour mode is set (fresh browser profile).
 html_context = {"default_mode": "auto"}
 html_last_updated_fmt = None
-html_copy_source = not INSTRUCTOR  # sources carry no solution text; see exercises pages
+html_copy_source = True  # the .md sources name exercise files, never solution text
 html_show_sourcelink = True
 html_theme_options = {
     "show_toc_level": 2,
@@ -141,34 +144,10 @@ myst_substitutions = {"version": release}
 # The library's docstrings are written to read well in a terminal (``help()``), so they use
 # |x| for norms and *args in prose; reST would take those for substitutions and emphasis.
 # Escape them outside literals, roles and math/literal blocks, without touching the source.
-_PROTECTED = re.compile(r"(``.*?``|:[\w:+-]+:`[^`]*`|`[^`]*`_?)")
-_STARS = re.compile(r"(?<![\\*\w])\*{1,2}(?=(args|kwargs|energy_fns)\b)")
-
-
-def _escape_plain(text: str) -> str:
-    parts = _PROTECTED.split(text)
-    for i in range(0, len(parts), 2):  # even entries are outside the protected tokens
-        parts[i] = _STARS.sub(lambda m: "\\" + "\\".join(m.group(0)), parts[i].replace("|", r"\|"))
-    return "".join(parts)
 
 
 def _escape_docstring(app, what, name, obj, options, lines):
-    block_indent = None  # indentation of the directive/paragraph that opened a block
-    for i, line in enumerate(lines):
-        stripped = line.lstrip()
-        indent = len(line) - len(stripped)
-        if block_indent is not None:
-            if stripped and indent <= block_indent:
-                block_indent = None
-            else:
-                continue
-        if stripped.startswith(".. ") or line.rstrip().endswith("::"):
-            block_indent = indent
-            if stripped.startswith(".. math::") or stripped.startswith(".. "):
-                continue
-        if stripped.startswith(("+-", "+=")):  # grid tables
-            continue
-        lines[i] = _escape_plain(line)
+    lines[:] = escape_docstring_lines(lines)
 
 
 def setup(app):

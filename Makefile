@@ -39,8 +39,8 @@ site-instructor: env
 		docs docs/_build/html-instructor
 
 lint: env
-	$(BIN)/ruff check jaxnm_course tests examples docs/conf.py docs/_ext
-	$(BIN)/ruff format --check jaxnm_course tests examples docs/conf.py docs/_ext
+	$(BIN)/ruff check jaxnm_course tests examples exercises solutions hidden_tests benchmarks docs/conf.py docs/_ext
+	$(BIN)/ruff format --check jaxnm_course tests examples exercises solutions hidden_tests benchmarks docs/conf.py docs/_ext
 
 test: lint
 	$(BIN)/python -m pytest

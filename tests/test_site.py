@@ -114,6 +114,71 @@ def test_mathjax_is_local(site: Path) -> None:
     assert (site / "_static" / "mathjax" / "tex-svg.js").stat().st_size > 1_000_000
 
 
+# --- student and instructor builds ---------------------------------------------------------
+
+INSTRUCTOR_HTML = DOCS / "_build" / "html-instructor"
+TEXT_SUFFIXES = {".html", ".js", ".txt", ".md", ".ipynb", ".json", ".py", ".inv"}
+
+
+def _visible_text() -> str:
+    """Everything a student may see anyway: stubs, chapters, library, tests, examples."""
+    files = [*(ROOT / "exercises").rglob("*.py"), *DOCS.rglob("*.md"), *DOCS.rglob("*.py")]
+    files += [*(ROOT / "jaxnm_course").rglob("*.py"), *(ROOT / "examples").rglob("*.py")]
+    return "\n".join(f.read_text(encoding="utf-8") for f in files if "_build" not in f.parts)
+
+
+def _solution_lines() -> set[str]:
+    """Lines of the solution bodies (between the markers) that appear nowhere student-visible."""
+    visible = _visible_text()
+    found = set()
+    for sol in sorted((ROOT / "solutions").glob("ex*.py")):
+        text = sol.read_text(encoding="utf-8")
+        for body in re.findall(r"# BEGIN SOLUTION\n(.*?)# END SOLUTION", text, re.S):
+            for line in body.splitlines():
+                s = line.strip()
+                if len(s) >= 16 and not s.startswith("#") and s not in visible:
+                    found.add(s)
+    return found
+
+
+def _site_text(site: Path) -> dict[str, str]:
+    """Every text file of a built site, tags stripped and entities decoded (code blocks are
+    split into highlighted spans in HTML, so raw grep would miss them)."""
+    import html as htmllib
+
+    out = {}
+    for f in site.rglob("*"):
+        if f.is_file() and f.suffix in TEXT_SUFFIXES:
+            raw = f.read_text(encoding="utf-8", errors="replace")
+            out[str(f.relative_to(site))] = htmllib.unescape(re.sub(r"<[^>]+>", "", raw))
+    return out
+
+
+def test_student_site_has_no_solution_text(site: Path) -> None:
+    lines = _solution_lines()
+    if not lines:
+        pytest.skip("no solutions/ex*.py with solution markers yet")
+    if not (INSTRUCTOR_HTML / "index.html").exists():
+        _sphinx_build(INSTRUCTOR_HTML, "-t", "instructor")
+    # Control: the instructor site shows every solution line (so the search below can see
+    # them at all after stripping the highlighting markup).
+    instructor = "\n".join(_site_text(INSTRUCTOR_HTML).values())
+    missing = sorted(s for s in lines if s not in instructor)
+    assert not missing, f"instructor site lacks solution lines: {missing[:5]}"
+    leaks = [(name, s) for name, text in _site_text(site).items() for s in lines if s in text]
+    assert not leaks, f"solution text in the student site: {leaks[:5]}"
+    # The exercise stubs themselves must be there (the brief, signatures and hints).
+    student = (site / "chapters" / "03_energy_functions.html").read_text(encoding="utf-8")
+    assert "exercise-set" in student
+    assert "NotImplementedError" in htmllib_unescape(student)
+
+
+def htmllib_unescape(text: str) -> str:
+    import html as htmllib
+
+    return htmllib.unescape(re.sub(r"<[^>]+>", "", text))
+
+
 # --- the browser ---------------------------------------------------------------------------
 
 
@@ -185,7 +250,7 @@ class Browser:
         if url is None:
             self.close()
             raise RuntimeError("chromium did not start its DevTools endpoint")
-        threading.Thread(target=self.proc.stderr.read, daemon=True).start()  # drain
+        threading.Thread(target=self._drain, daemon=True).start()
         self.ws = websocket.create_connection(url, timeout=60, suppress_origin=True)
         self.ids = itertools.count(1)
         self.events: list[dict] = []
@@ -195,6 +260,11 @@ class Browser:
         ]
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.call(f"{domain}.enable", session=True)
+
+    def _drain(self) -> None:
+        with contextlib.suppress(Exception):
+            for _ in self.proc.stderr:
+                pass
 
     def call(self, method: str, session: bool = False, **params: object) -> dict:
         msg_id = next(self.ids)
@@ -279,6 +349,9 @@ class Browser:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+                self.proc.wait(timeout=10)
+        with contextlib.suppress(Exception):
+            self.proc.stderr.close()
         shutil.rmtree(self.profile, ignore_errors=True)
 
 

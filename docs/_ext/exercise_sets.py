@@ -61,16 +61,15 @@ def escape_docstring_lines(lines: list[str]) -> list[str]:
 
 
 def _stub_names(tree: ast.Module) -> list[str]:
+    """The functions (and classes) to write: those of ``__all__`` defined in the module."""
+    defined = [n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)]
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(
             isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
         ):
-            return [ast.literal_eval(e) for e in node.value.elts]
-    return [
-        n.name
-        for n in tree.body
-        if isinstance(n, ast.FunctionDef | ast.ClassDef) and not n.name.startswith("_")
-    ]
+            public = {ast.literal_eval(e) for e in node.value.elts}
+            return [name for name in defined if name in public]
+    return [name for name in defined if not name.startswith("_")]
 
 
 def _hints(source: str, tree: ast.Module, name: str) -> list[str]:
@@ -84,6 +83,10 @@ def _hints(source: str, tree: ast.Module, name: str) -> list[str]:
                 if ln.strip().startswith("# HINT:")
             ]
     return []
+
+
+def _is_myst(directive: SphinxDirective) -> bool:
+    return not directive.env.doc2path(directive.env.docname).name.endswith(".rst")
 
 
 class ExerciseSet(SphinxDirective):
@@ -139,10 +142,14 @@ class ExerciseSet(SphinxDirective):
                     "",
                 ]
         container = nodes.container(classes=["exercise-set"])
-        self.state.nested_parse(StringList(rst, source=str(stub)), self.content_offset, container)
+        # Chapters are MyST Markdown, whose nested parser reads Markdown: hand it the
+        # generated reST through an eval-rst fence.
+        text = ["`````{eval-rst}", *rst, "`````"] if self.env.docname and _is_myst(self) else rst
+        self.state.nested_parse(StringList(text, source=str(stub)), self.content_offset, container)
         return [container]
 
 
 def setup(app):
     app.add_directive("exercise-set", ExerciseSet)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
+    # Bump env_version when the generated markup changes: it forces a re-read of the chapters.
+    return {"env_version": 3, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -70,9 +70,27 @@ def _check_finite(x: jnp.ndarray, name: str, function: str) -> None:
 
 
 def find_overlaps(R: np.ndarray, tol: float = OVERLAP_DISTANCE) -> tuple[int, int, float] | None:
-    """First pair of atoms closer than ``tol`` (Å), or None. Memory O(N * block)."""
+    """First pair (i < j, lexicographic) of atoms closer than ``tol`` (Å), or None.
+
+    With SciPy, a KD-tree finds the close pairs in O(N log N) time (milliseconds for the
+    16,716 Cα of a ribosome, where the blocked all-pairs search below takes ~25 s);
+    without it, a blocked all-pairs search with memory O(N * block).
+    """
     R = np.asarray(R, dtype=np.float64)
     n = R.shape[0]
+    try:
+        from scipy.spatial import cKDTree
+    except ImportError:  # pragma: no cover - SciPy is a dependency; kept as a fallback
+        cKDTree = None
+    if cKDTree is not None:
+        close = cKDTree(R).query_pairs(tol, output_type="ndarray").reshape(-1, 2)
+        close = np.sort(close, axis=1)
+        d2 = ((R[close[:, 1]] - R[close[:, 0]]) ** 2).sum(-1)
+        close = close[d2 < tol * tol]  # query_pairs includes distance == tol
+        if close.shape[0] == 0:
+            return None
+        i, j = close[np.lexsort((close[:, 1], close[:, 0]))[0]]
+        return int(i), int(j), float(np.sqrt(((R[j] - R[i]) ** 2).sum()))
     block = max(1, min(n, 2_000_000 // max(n, 1)))
     for start in range(0, n, block):
         chunk = R[start : start + block]

@@ -141,6 +141,18 @@ def _solution_lines() -> set[str]:
     return found
 
 
+def _solution_words() -> set[str]:
+    """Identifiers (4+ characters) that occur in solution bodies and nowhere student-visible."""
+    pattern = r"[A-Za-z_][A-Za-z_0-9]{3,}"
+    visible = set(re.findall(pattern, _visible_text().lower()))
+    words: set[str] = set()
+    for sol in sorted((ROOT / "solutions").glob("ex*.py")):
+        text = sol.read_text(encoding="utf-8")
+        for body in re.findall(r"# BEGIN SOLUTION\n(.*?)# END SOLUTION", text, re.S):
+            words |= set(re.findall(pattern, body.lower()))
+    return words - visible
+
+
 def _site_text(site: Path) -> dict[str, str]:
     """Every text file of a built site, tags stripped and entities decoded (code blocks are
     split into highlighted spans in HTML, so raw grep would miss them)."""
@@ -167,6 +179,13 @@ def test_student_site_has_no_solution_text(site: Path) -> None:
     assert not missing, f"instructor site lacks solution lines: {missing[:5]}"
     leaks = [(name, s) for name, text in _site_text(site).items() for s in lines if s in text]
     assert not leaks, f"solution text in the student site: {leaks[:5]}"
+    # The search index stores words, not lines: identifiers used only in solution bodies
+    # must not be search terms of the student site (the instructor site, control, has them).
+    words = _solution_words()
+    index = (site / "searchindex.js").read_text(encoding="utf-8").lower()
+    control = (INSTRUCTOR_HTML / "searchindex.js").read_text(encoding="utf-8").lower()
+    assert not [w for w in words if f'"{w}"' in index], "solution words in the search index"
+    assert all(f'"{w}"' in control for w in words), "control: instructor index lacks them"
     # The exercise stubs themselves must be there (the brief, signatures and hints).
     student = (site / "chapters" / "03_energy_functions.html").read_text(encoding="utf-8")
     assert "exercise-set" in student

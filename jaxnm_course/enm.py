@@ -396,12 +396,16 @@ def _connectivity(
         gap, _ = cKDTree(R[~inside]).query(R[inside])
         shown = ", ".join(str(s) for s in sorted(sizes.tolist(), reverse=True)[:8])
         more = ", ..." if n_comp > 8 else ""
-        per = 6 if model == "ANM" else 1
+        per = (
+            "6 zero modes per piece, 5 for a collinear one, 3 for a lone atom"
+            if model == "ANM"
+            else "1 zero mode per piece"
+        )
         at = f"at cutoff {cutoff} Å" if cutoff is not None else "with cutoff=None"
         raise DisconnectedNetworkError(
             f"{function}: the {model} network {at} has {n_comp} disconnected components "
-            f"(sizes {shown}{more}); each moves rigidly on its own, adding ~{per} extra "
-            f"zero mode(s) per extra component. The smallest component ({sizes[smallest]} "
+            f"(sizes {shown}{more}); each moves rigidly on its own ({per}), which are not "
+            f"vibrations of the protein. The smallest component ({sizes[smallest]} "
             f"atom(s)) is {float(gap.min()):.3g} Å from the rest: use a cutoff larger than "
             "that (or check for chain breaks and stray atoms), or pass "
             "allow_disconnected=True to remove the rigid-body motions of every component "
@@ -707,7 +711,10 @@ def _dense_projected_eigh(
     H_mw = H * inv_sqrt_m[:, None] * inv_sqrt_m[None, :]
     HD = H_mw @ D
     residual = jnp.max(jnp.linalg.norm(HD, axis=0), initial=0.0)
-    shift = 1.0 + 2.0 * jnp.max(jnp.sum(jnp.abs(H_mw), axis=1))
+    # Above every eigenvalue of H_mw (Gershgorin), and on the scale of H_mw, so rounding
+    # stays relative to |H_mw| even when the springs are weak (pfANM with r^-6).
+    bound = jnp.max(jnp.sum(jnp.abs(H_mw), axis=1), initial=0.0)
+    shift = jnp.where(bound > 0, 2.0 * bound, 1.0)
     A = H_mw - D @ HD.T - HD @ D.T + D @ (D.T @ HD) @ D.T + shift * (D @ D.T)
     eigenvalues, vectors = jnp.linalg.eigh(0.5 * (A + A.T))
     return eigenvalues[:n_modes], vectors[:, :n_modes], residual

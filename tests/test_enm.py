@@ -165,6 +165,26 @@ def test_straight_chain_nearest_neighbour(n):
     np.testing.assert_allclose(np.sum(along**2, axis=0), 1.0, rtol=1e-10)
 
 
+def test_diatomic_and_single_atom():
+    # Two masses joined by one spring: lambda = gamma / mu = gamma (1/m1 + 1/m2).
+    R = np.array([[0.0, 0.0, 0.0], [2.0, 3.0, 1.0]])
+    a = nm.anm(R, cutoff=None, gamma=GAMMA, n_modes=None, masses=np.array([12.0, 30.0]))
+    assert a.n_rigid == 5
+    np.testing.assert_allclose(a.eigenvalues, [GAMMA * (1 / 12 + 1 / 30)], rtol=1e-13)
+    # The centre of mass stays put: x1 = -m2 u e, x2 = m1 u e along the bond e.
+    e = R[1] / np.linalg.norm(R[1])
+    x = np.r_[-30.0 * e, 12.0 * e]
+    np.testing.assert_allclose(
+        np.abs(np.asarray(a.vectors)[:, 0]), np.abs(x) / np.linalg.norm(x), rtol=1e-12
+    )
+    # GNM of two nodes: Kirchhoff [[g, -g], [-g, g]], eigenvalue 2 gamma.
+    np.testing.assert_allclose(nm.gnm(R, gamma=GAMMA, n_modes=None).eigenvalues, [2 * GAMMA])
+    # A single atom: 3 translations, no internal mode.
+    one = nm.anm(np.zeros((1, 3)), n_modes=None)
+    assert one.n_rigid == 3
+    assert one.eigenvalues.shape == (0,)
+
+
 def test_collinear_structure_has_five_rigid_modes():
     a = nm.anm(chain(6), cutoff=None, gamma=1.0, n_modes=None)
     assert a.n_rigid == 5
@@ -251,11 +271,15 @@ def test_contact_pairs_matches_brute_force(ubi):
 
 
 def test_disconnected_network_is_refused_with_advice():
-    R = np.concatenate([tetrahedron(), tetrahedron() + np.array([30.0, 0.0, 0.0])])
+    A, B = tetrahedron(), tetrahedron() + np.array([30.0, 0.0, 0.0])
+    R = np.concatenate([A, B])
+    gap = np.linalg.norm(A[:, None] - B[None], axis=-1).min()  # nearest atoms of the pieces
     with pytest.raises(enm.DisconnectedNetworkError, match=r"2 disconnected components") as e:
         nm.anm(R, cutoff=10.0)
     assert isinstance(e.value, ValueError)
-    assert "cutoff" in str(e.value)
+    assert "sizes 4, 4" in str(e.value)
+    assert f"{gap:.3g} Å from the rest" in str(e.value)
+    assert "use a cutoff larger" in str(e.value)
     assert "allow_disconnected" in str(e.value)
     with pytest.raises(enm.DisconnectedNetworkError, match=r"gnm: .*2 disconnected"):
         nm.gnm(R, cutoff=10.0)
@@ -551,6 +575,6 @@ def test_partial_gamma_and_jit_friendly_energy():
     gamma6 = functools.partial(enm.parameter_free_gamma, power=6)
     a = nm.anm(R, cutoff=None, gamma=gamma6, n_modes=None)
     # All edges equal (a = 3.8 Å): gamma = a^-6 times the unit-gamma spectrum.
-    np.testing.assert_allclose(a.eigenvalues, 3.8**-6 * np.array([1, 1, 2, 2, 2, 4]), rtol=1e-10)
+    np.testing.assert_allclose(a.eigenvalues, 3.8**-6 * np.array([1, 1, 2, 2, 2, 4]), rtol=1e-12)
     e = jax.jit(enm.anm_energy(R, cutoff=None))
     assert float(e(jnp.asarray(R) * 1.01)) > 0.0

@@ -111,9 +111,8 @@ def test_adenylate_kinase_overlaps_match_prody(prody, adk):
     anm.calcModes(n_modes=20)
     np.testing.assert_allclose(modes.eigenvalues, anm.getEigvals(), rtol=1e-8)
     # ProDy's own superposition and overlap of the deformation
-    mobile = R_closed.copy()
-    prody.superpose(mobile, R_open)
-    dv = prody.Vector((mobile - R_open).reshape(-1))
+    moved, _ = prody.superpose(R_closed.copy(), R_open)
+    dv = prody.Vector((moved - R_open).reshape(-1))
     np.testing.assert_allclose(d.vector, dv.getArray(), atol=1e-8)
     theirs = np.abs(prody.calcOverlap(anm, dv)).reshape(-1)
     np.testing.assert_allclose(np.abs(an.overlap(modes, d.vector)[:, 0]), theirs, atol=1e-8)

@@ -82,8 +82,9 @@ Gamma = float | ArrayLike | Callable[[jnp.ndarray], jnp.ndarray]
 #: neighbours) to the r⁻⁶ (non-bonded) branch.
 HINSEN_BREAK = 4.0
 
-#: Eigensolvers known to :func:`anm` and :func:`gnm` (``"auto"`` picks one of them).
-SOLVERS = ("auto", "dense")
+#: Eigensolvers known to :func:`anm` and :func:`gnm` (``"auto"`` picks one of them by size,
+#: see :func:`jaxnm_course.solvers.choose_method`).
+SOLVERS = ("auto", "dense", "eigsh", "lanczos", "lobpcg")
 
 
 class DisconnectedNetworkError(ValueError):
@@ -720,19 +721,67 @@ def _dense_projected_eigh(
     return eigenvalues[:n_modes], vectors[:, :n_modes], residual
 
 
-# Branch `large` adds iterative solvers for large N here. Signature:
-# solver(n_atoms, pairs, blocks, inv_sqrt_m, D, n_modes) -> (eigenvalues (M,), mass-weighted
-# vectors (dN, M), rigid residual max_k |H_mw d_k|), with blocks (P, d, d) (d = 3 ANM, 1 GNM;
-# padding pairs carry exactly-zero blocks) and D the orthonormal zero modes to remove.
-# Solvers get the blocks, never a dense matrix, so they can stay sparse or matrix-free.
+def _sparse_lowest(method: str) -> Callable[..., tuple[jnp.ndarray, jnp.ndarray, jnp.ndarray]]:
+    """A solver that keeps H sparse: CSR assembly, then an iterative method of ``solvers``.
+
+    The padding springs of :func:`_padded_network` (pair (0, 1) repeated, blocks exactly
+    zero) are dropped first; no (dN, dN) dense matrix is formed at any point.
+    """
+
+    def solve(
+        n_atoms: int,
+        pairs: np.ndarray,
+        blocks: jnp.ndarray,
+        inv_sqrt_m: jnp.ndarray,
+        D: jnp.ndarray,
+        n_modes: int,
+    ) -> tuple[jnp.ndarray, jnp.ndarray, jnp.ndarray]:
+        from . import solvers, sparse
+
+        B = np.asarray(blocks)
+        pad = (pairs[:, 0] == 0) & (pairs[:, 1] == 1) & ~B.any(axis=(1, 2))
+        H = sparse._assemble(n_atoms, pairs[~pad], B[~pad])
+        s = _sp_diags(np.asarray(inv_sqrt_m))
+        H_mw = (s @ H @ s).tocsr()
+        Dn = np.asarray(D)
+        residual = float(np.linalg.norm(H_mw @ Dn, axis=0).max(initial=0.0))
+        result = solvers.lowest_eigenpairs(
+            H_mw, n_modes, constraints=Dn, method=method, block_size=B.shape[1]
+        )
+        return (
+            jnp.asarray(result.eigenvalues),
+            jnp.asarray(result.vectors),
+            jnp.asarray(residual, dtype=jnp.float64),
+        )
+
+    return solve
+
+
+def _sp_diags(values: np.ndarray) -> Any:
+    """Sparse diagonal matrix (SciPy imported lazily)."""
+    import scipy.sparse as sp
+
+    return sp.diags_array(values)
+
+
+# Solver signature: solver(n_atoms, pairs, blocks, inv_sqrt_m, D, n_modes) -> (eigenvalues
+# (M,), mass-weighted vectors (dN, M), rigid residual max_k |H_mw d_k|), with blocks
+# (P, d, d) (d = 3 ANM, 1 GNM; padding pairs carry exactly-zero blocks) and D the
+# orthonormal zero modes to remove. Solvers get the blocks, never a dense matrix, so the
+# iterative ones (jaxnm_course.solvers) stay sparse.
 _SOLVER_FUNCTIONS: dict[str, Callable[..., tuple[jnp.ndarray, jnp.ndarray, jnp.ndarray]]] = {
     "dense": _dense_lowest,
+    "eigsh": _sparse_lowest("eigsh"),
+    "lanczos": _sparse_lowest("lanczos"),
+    "lobpcg": _sparse_lowest("lobpcg"),
 }
 
 
 def _resolve_solver(solver: str, n_dof: int, function: str) -> Callable[..., Any]:
     if solver == "auto":
-        solver = "dense"
+        from .solvers import choose_method
+
+        solver = choose_method(n_dof, "sparse")
     if solver not in _SOLVER_FUNCTIONS:
         raise ValueError(
             f"{function}: `solver` must be one of {sorted({'auto', *_SOLVER_FUNCTIONS})}, "
@@ -802,6 +851,7 @@ def anm(
     solver: str = "auto",
     allow_disconnected: bool = False,
     linear_tol: float = LINEAR_TOL,
+    method: str = "analytic",
 ) -> Modes:
     r"""Anisotropic network model: the lowest normal modes of a protein's elastic network.
 
@@ -826,14 +876,20 @@ def anm(
         masses: residue masses, shape (N,), amu (e.g.
             ``residue_masses(structure.resnames)``); None for unit masses, when the
             eigenvalues are in units of γ.
-        solver: eigensolver; "auto" (currently "dense") or "dense" (``jnp.linalg.eigh`` of
-            the whole matrix: O((3N)³) time, O((3N)²) memory; fine up to N ~ 2000).
+        solver: eigensolver: "dense" (``jnp.linalg.eigh`` of the whole matrix: O((3N)³)
+            time, O((3N)²) memory), or, keeping H sparse (CSR, never dense), "eigsh"
+            (ARPACK shift-invert), "lanczos" (ARPACK, products only) or "lobpcg" (see
+            :mod:`jaxnm_course.solvers`). "auto" picks by size
+            (:func:`jaxnm_course.solvers.choose_method`): dense up to 3N = 1,500,
+            shift-invert up to 30,000, Lanczos above.
         allow_disconnected: if True, a network in several pieces is accepted and the
             rigid-body motions of *each* piece are removed and counted in ``n_rigid``
             (6 per piece, 5 for a collinear one, 3 for a lone atom). If False (default) it
             raises :class:`DisconnectedNetworkError`.
         linear_tol: relative threshold on the principal moments of inertia below which a
             structure (or piece) counts as collinear.
+        method: the 3×3 blocks: "analytic" (:func:`anm_super_elements`) or "autodiff"
+            (:func:`anm_blocks_autodiff`, per-spring ``jax.hessian``); both scale as O(P).
 
     Returns:
         :class:`~jaxnm_course.Modes` with ascending eigenvalues (kcal/mol/Å², or
@@ -851,6 +907,8 @@ def anm(
     R = _positions(R, function)
     cutoff = _check_cutoff(cutoff, function)
     _reject_pair_arrays(gamma, function)
+    if method not in ("analytic", "autodiff"):
+        raise ValueError(f"{function}: `method` must be 'analytic' or 'autodiff', got {method!r}.")
     n = R.shape[0]
     m = jnp.ones(n, dtype=R.dtype) if masses is None else _validate.as_masses(masses, n, function)
     solve = _resolve_solver(solver, 3 * n, function)
@@ -862,7 +920,8 @@ def anm(
     D = _component_rigid_modes(R, m, labels, n_comp, linear_tol)
     n_rigid = int(D.shape[1])
     count = _check_n_modes(n_modes, 3 * n - n_rigid, function)
-    blocks = _super_elements(R, jnp.asarray(padded[:, 0]), jnp.asarray(padded[:, 1]), g)
+    kernel = _super_elements if method == "analytic" else _autodiff_blocks
+    blocks = kernel(R, jnp.asarray(padded[:, 0]), jnp.asarray(padded[:, 1]), g)
     inv_sqrt_m = jnp.asarray(np.repeat(1.0 / np.sqrt(np.asarray(m)), 3))
     eigenvalues, mw_vectors, residual = solve(n, padded, blocks, inv_sqrt_m, D, count)
     return _as_modes(eigenvalues, mw_vectors, inv_sqrt_m, m, n_rigid, residual)
@@ -892,7 +951,8 @@ def gnm(
         cutoff: contact cutoff in Å (ProDy's default 10 Å), or None for all pairs.
         gamma: a number (kcal/mol/Å²), or a function γ(r) of the distance.
         n_modes: number of lowest nonzero modes (ProDy's default 20), or None for N - 1.
-        solver: "auto" (currently "dense") or "dense".
+        solver: "auto" (by size, as for :func:`anm` with N rows), "dense", "eigsh",
+            "lanczos" or "lobpcg" (the last three keep Γ sparse).
         allow_disconnected: if True, accept a network in several pieces and remove one
             zero mode per piece (counted in ``n_rigid``); otherwise raise
             :class:`DisconnectedNetworkError`.

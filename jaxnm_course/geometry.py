@@ -201,7 +201,13 @@ def inertia_tensor(R: ArrayLike, masses: ArrayLike) -> jnp.ndarray:
 
 
 def _principal_moments(R: Any, masses: Any) -> tuple[np.ndarray, np.ndarray]:
-    moments, axes = np.linalg.eigh(np.asarray(inertia_tensor(R, masses)))
+    # NumPy (the result fixes shapes, so values are concrete anyway): the same formula as
+    # inertia_tensor without eager JAX ops, each of which compiles on first use.
+    R = np.asarray(R, dtype=np.float64)
+    m = np.asarray(masses, dtype=np.float64)
+    x = R - (m[:, None] * R).sum(axis=0) / m.sum()
+    inertia = (m * (x * x).sum(axis=-1)).sum() * np.eye(3) - np.einsum("i,ia,ib->ab", m, x, x)
+    moments, axes = np.linalg.eigh(inertia)
     return moments, axes
 
 
@@ -264,18 +270,20 @@ def rigid_body_modes(
     """
     R = _validate.as_positions(R, "rigid_body_modes", check_overlap=False)
     m = _validate.as_masses(masses, R.shape[0], "rigid_body_modes")
-    sqrt_m = jnp.sqrt(m)
+    # Built in NumPy (concrete values are needed anyway to decide linearity): eager JAX ops
+    # would each compile on first use, seconds on a busy machine for a 6-column basis.
+    R, m = np.asarray(R), np.asarray(m)
+    sqrt_m = np.sqrt(m)
     n = R.shape[0]
     translations = [
-        jnp.tile(jnp.eye(3)[a], (n, 1)) * sqrt_m[:, None] / jnp.sqrt(jnp.sum(m)) for a in range(3)
+        np.tile(np.eye(3)[a], (n, 1)) * sqrt_m[:, None] / np.sqrt(np.sum(m)) for a in range(3)
     ]
     moments, axes = _principal_moments(R, m)
-    x = R - center_of_mass(R, m)
+    x = R - (m[:, None] * R).sum(axis=0) / m.sum()
     rotations = []
     if moments[-1] > 0:
         for k in range(3):
             if moments[k] > linear_tol * moments[-1]:
-                axis = jnp.asarray(axes[:, k])
-                v = jnp.cross(jnp.broadcast_to(axis, x.shape), x) * sqrt_m[:, None]
-                rotations.append(v / jnp.sqrt(moments[k]))
-    return jnp.stack([v.reshape(-1) for v in translations + rotations], axis=1)
+                v = np.cross(np.broadcast_to(axes[:, k], x.shape), x) * sqrt_m[:, None]
+                rotations.append(v / np.sqrt(moments[k]))
+    return jnp.asarray(np.stack([v.reshape(-1) for v in translations + rotations], axis=1))

@@ -35,6 +35,7 @@ from . import _validate
 from .hessians import EnergyFn, hvp_fn
 
 __all__ = [
+    "anm_hessian_sparse",
     "assemble_sparse",
     "hvp_operator",
     "kirchhoff_sparse",
@@ -122,7 +123,9 @@ def assemble_sparse(n_atoms: int, pairs: ArrayLike, blocks: ArrayLike) -> sp.csr
         n_atoms: N, the number of atoms (residues); the matrix is (3N, 3N).
         pairs: contacts (i, j), integer array of shape (P, 2), each unordered pair once,
             i != j (either order; a row (j, i) means its block is H_ji).
-        blocks: K_p = H_ij, shape (P, 3, 3), kcal/mol/Å² (units of γ for ENMs).
+        blocks: K_p = H_ij, shape (P, 3, 3), kcal/mol/Å² (units of γ for ENMs). Blocks of
+            any size d, shape (P, d, d), give a (dN, dN) matrix (d = 1: a Kirchhoff matrix
+            from -γ_ij).
 
     Returns:
         H as a ``scipy.sparse.csr_array`` of shape (3N, 3N), float64, atom-major
@@ -137,25 +140,31 @@ def assemble_sparse(n_atoms: int, pairs: ArrayLike, blocks: ArrayLike) -> sp.csr
     n = _as_n_atoms(n_atoms, function)
     idx = _as_pairs(pairs, n, function)
     K = _validate.as_float64(blocks, "blocks", function)
-    if K.shape != (idx.shape[0], 3, 3):
+    if K.ndim != 3 or K.shape[0] != idx.shape[0] or K.shape[1] != K.shape[2]:
         raise ValueError(
             f"{function}: `blocks` must have shape (P, 3, 3) = ({idx.shape[0]}, 3, 3), one "
-            f"3×3 block per row of `pairs`, got {tuple(K.shape)}."
+            f"3×3 block per row of `pairs` (or (P, d, d) for d×d blocks), got "
+            f"{tuple(K.shape)}."
         )
     _validate._check_finite(K, "blocks", function)
-    K = np.asarray(K)
+    return _assemble(n, idx, np.asarray(K))
+
+
+def _assemble(n: int, idx: np.ndarray, K: np.ndarray) -> sp.csr_array:
+    """Unchecked assembly of validated pairs (P, 2) and d×d blocks (P, d, d)."""
+    d = K.shape[1]
     KT = K.transpose(0, 2, 1)
     i, j = idx[:, 0], idx[:, 1]
-    flat, flat_t = K.reshape(-1, 9), KT.reshape(-1, 9)
-    diag = np.empty((n, 9))
-    for c in range(9):
+    flat, flat_t = K.reshape(-1, d * d), KT.reshape(-1, d * d)
+    diag = np.empty((n, d * d))
+    for c in range(d * d):
         diag[:, c] = -(
             np.bincount(i, flat[:, c], minlength=n) + np.bincount(j, flat_t[:, c], minlength=n)
         )
     atoms = np.arange(n, dtype=np.int64)
     rows = np.concatenate([i, j, atoms])
     cols = np.concatenate([j, i, atoms])
-    data = np.concatenate([K, KT, diag.reshape(n, 3, 3)])
+    data = np.concatenate([K, KT, diag.reshape(n, d, d)])
     return _block_csr(n, rows, cols, data)
 
 
@@ -267,3 +276,40 @@ def hvp_operator(energy_fn: EnergyFn, R: ArrayLike, *args: Any) -> LinearOperato
         return np.asarray(block(jnp.asarray(padded)))[:, :k]
 
     return LinearOperator((n3, n3), matvec=matvec, rmatvec=matvec, matmat=matmat, dtype=np.float64)
+
+
+def anm_hessian_sparse(
+    R: ArrayLike,
+    cutoff: float | None = 15.0,
+    gamma: Any = 1.0,
+    *,
+    method: str = "analytic",
+) -> sp.csr_array:
+    """The ANM Hessian of a structure as a sparse (CSR) matrix, never dense.
+
+    The sparse counterpart of :func:`jaxnm_course.enm.anm_hessian`: contacts from a
+    KD-tree (:func:`jaxnm_course.enm.contact_pairs`), the 3×3 blocks analytic
+    (:func:`jaxnm_course.enm.anm_super_elements`) or by per-contact autodiff
+    (:func:`jaxnm_course.enm.anm_blocks_autodiff`, ``jax.hessian`` of each spring's
+    energy, vmapped), scattered by :func:`assemble_sparse`. Time and memory O(N + P).
+
+    Args:
+        R: reference coordinates, shape (N, 3), Å.
+        cutoff: contact cutoff in Å, or None for all pairs.
+        gamma: a number or a function γ(r) (kcal/mol/Å²).
+        method: "analytic" or "autodiff".
+
+    Returns:
+        H, ``scipy.sparse.csr_array`` of shape (3N, 3N), kcal/mol/Å².
+    """
+    from . import enm
+
+    R = _validate.as_positions(R, "anm_hessian_sparse")
+    if method not in ("analytic", "autodiff"):
+        raise ValueError(
+            f"anm_hessian_sparse: `method` must be 'analytic' or 'autodiff', got {method!r}."
+        )
+    pairs = enm.contact_pairs(np.asarray(R), cutoff)
+    kernel = enm.anm_super_elements if method == "analytic" else enm.anm_blocks_autodiff
+    blocks = kernel(R, pairs, gamma)
+    return _assemble(int(np.shape(R)[0]), pairs, np.asarray(blocks))

@@ -226,7 +226,8 @@ def scaling(sizes: list[int], plot: Path | None) -> list[dict]:
     import numpy as np
 
     print("\nScaling series: ANM, 20 modes, synthetic compact Cα clouds (fresh process each)")
-    print(f"{'N':>7}{'3N':>8}{'method':>9}{'build s':>9}{'solve s':>9}{'total s':>9}{'peak MB':>9}")
+    header = ("N", "3N", "method", "build s", "solve s", "total s", "peak MB")
+    print(f"{header[0]:>7}{header[1]:>8}" + "".join(f"{h:>9}" for h in header[2:]))
     rows = []
     for n in sizes:
         r = run_case("jaxnm", "anm", f"cloud:{n}")

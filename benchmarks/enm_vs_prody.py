@@ -76,6 +76,8 @@ def worker_jaxnm(model: str, source: str) -> dict:
 
     jax.config.update("jax_enable_x64", True)
     import numpy as np
+    import scipy.sparse.linalg  # imported before timing, as ProDy's imports are
+    import scipy.spatial  # noqa: F401
 
     import jaxnm_course as nm
     from jaxnm_course import enm, solvers, sparse
@@ -226,8 +228,8 @@ def scaling(sizes: list[int], plot: Path | None) -> list[dict]:
     import numpy as np
 
     print("\nScaling series: ANM, 20 modes, synthetic compact Cα clouds (fresh process each)")
-    header = ("N", "3N", "method", "build s", "solve s", "total s", "peak MB")
-    print(f"{header[0]:>7}{header[1]:>8}" + "".join(f"{h:>9}" for h in header[2:]))
+    cols = ("build s", "solve s", "total s", "peak MB")
+    print(f"{'N':>7}{'3N':>8}{'method':>9}" + "".join(f"{c:>9}" for c in cols))
     rows = []
     for n in sizes:
         r = run_case("jaxnm", "anm", f"cloud:{n}")

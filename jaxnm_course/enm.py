@@ -881,7 +881,7 @@ def anm(
             (ARPACK shift-invert), "lanczos" (ARPACK, products only) or "lobpcg" (see
             :mod:`jaxnm_course.solvers`). "auto" picks by size
             (:func:`jaxnm_course.solvers.choose_method`): dense up to 3N = 1,500,
-            shift-invert up to 30,000, Lanczos above.
+            Lanczos above.
         allow_disconnected: if True, a network in several pieces is accepted and the
             rigid-body motions of *each* piece are removed and counted in ``n_rigid``
             (6 per piece, 5 for a collinear one, 3 for a lone atom). If False (default) it

@@ -23,13 +23,13 @@ Methods (``method=``), and the automatic choice by the number of rows n:
                         the rank-≤12 change from P A P applied exactly by the
                         Sherman-Morrison-Woodbury formula and D projected out. Converges in a
                         few dozen solves; the LU's fill-in grows quickly with n for 3D
-                        networks (4.8 GB and 95 s at n = 50,148 for a ribosome's ANM).
-                        ``"auto"`` for DENSE_MAX_DOF < n <= :data:`SHIFT_INVERT_MAX_DOF`.
-                        Assumes P A P >= σ (true for ENMs, which are positive semi-definite).
+                        networks (4.8 GB and 95 s at n = 50,148 for a ribosome's ANM), so
+                        ``"auto"`` never picks it. Assumes P A P >= σ (true for ENMs, which
+                        are positive semi-definite).
 ``"lanczos"``           ARPACK Lanczos for the smallest algebraic eigenvalues (``which="SA"``)
                         of P A P + s D Dᵀ, products only: O(nnz) memory, no factorisation;
-                        needs more iterations (~1,500 products for a ribosome).
-                        ``"auto"`` above SHIFT_INVERT_MAX_DOF, and for matrix-free operators.
+                        needs more iterations (~1,300 products for a ribosome).
+                        ``"auto"`` above DENSE_MAX_DOF.
 ``"lobpcg"``            SciPy's LOBPCG (Knyazev, *SIAM J. Sci. Comput.* 23, 517 (2001)) with D
                         as hard constraints and a block-Jacobi preconditioner (inverse d×d
                         diagonal blocks, d = ``block_size``), with k + 10 vectors.
@@ -56,22 +56,21 @@ from .precision import require_x64
 __all__ = [
     "DENSE_MAX_DOF",
     "METHODS",
-    "SHIFT_INVERT_MAX_DOF",
     "Eigenpairs",
     "block_jacobi_preconditioner",
     "choose_method",
     "lowest_eigenpairs",
 ]
 
-#: ``method="auto"`` diagonalises densely up to this many rows (3N for ANM, N for GNM).
-#: Measured on 2 shared cores: dense ``eigh`` of 1,500 rows ~0.5 s; shift-invert is
-#: faster above (ProDy's 2,157-residue 7CTH: 6,471 rows, ~12 s dense, ~1 s shift-invert).
+#: ``method="auto"`` diagonalises densely up to this many rows (3N for ANM, N for GNM),
+#: and uses Lanczos above. Measured on 2 shared cores: dense ``eigh`` of 1,500 rows
+#: ~0.5 s; Lanczos 0.6 s at 3,000 rows, 3 s at 6,471 (7CTH) and 9,000. Shift-invert
+#: ("eigsh") is not chosen automatically: its sparse LU fills in badly for compact 3D
+#: networks (51 s at 9,000 rows of a compact cloud against 3.6 s for Lanczos; 4.8 GB and
+#: 95 s at 50,148 rows for the 4V8R ribosome), though it wins narrowly on elongated
+#: structures (7CTH: 2.6 s vs 3.0 s).
 DENSE_MAX_DOF = 1500
 
-#: ``method="auto"`` uses shift-invert (sparse LU) up to this many rows, Lanczos without
-#: factorisation above: the LU of a 3D network fills in superlinearly (0.35 GB at 6,471
-#: rows, 4.8 GB at 50,148), while Lanczos needs only O(nnz) memory.
-SHIFT_INVERT_MAX_DOF = 30_000
 
 #: Methods understood by :func:`lowest_eigenpairs`.
 METHODS = ("auto", "dense", "eigsh", "lanczos", "lobpcg")
@@ -98,18 +97,15 @@ def choose_method(n_dof: int, kind: str = "sparse") -> str:
 
     Args:
         n_dof: number of rows n.
-        kind: "dense", "sparse" (an explicit matrix) or "operator" (matrix-free).
+        kind: "dense", "sparse" (an explicit matrix) or "operator" (matrix-free); the
+            choice is the same for all three today (a matrix-free operator is
+            materialised column by column only for the small dense case).
 
     Returns:
-        "dense" up to :data:`DENSE_MAX_DOF` rows; then "eigsh" (shift-invert) up to
-        :data:`SHIFT_INVERT_MAX_DOF` for explicit matrices; "lanczos" above, and for
-        matrix-free operators.
+        "dense" up to :data:`DENSE_MAX_DOF` rows, "lanczos" above.
     """
-    if n_dof <= DENSE_MAX_DOF:
-        return "dense"
-    if kind != "operator" and n_dof <= SHIFT_INVERT_MAX_DOF:
-        return "eigsh"
-    return "lanczos"
+    del kind
+    return "dense" if n_dof <= DENSE_MAX_DOF else "lanczos"
 
 
 def _kind(A: Any, function: str) -> tuple[str, Any]:

@@ -1,5 +1,5 @@
 # jaxnm-course: two commands on a fresh machine (Python 3.11+ and make):
-#   make demo   build the main job (today: the end-to-end demo of the library)
+#   make demo   build the main job: the course site (chapters executed) in docs/_build/html
 #   make test   run the test suite (lint, then pytest)
 # Each bootstraps its own virtual environment in .venv with pinned versions.
 
@@ -14,30 +14,40 @@ export MKL_NUM_THREADS ?= 1
 export XLA_FLAGS ?= --xla_cpu_multi_thread_eigen=false
 export JAX_PLATFORMS ?= cpu
 
-.PHONY: demo test lint env lock clean
+.PHONY: demo site site-instructor test lint env lock clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ needed, found " + sys.version'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,oracle,plot]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,oracle,plot,docs]"
 	touch $@
 
 env: $(BIN)/.installed
 
-demo: env
-	$(BIN)/python examples/demo.py
+# The course site: chapters run at build time through MyST-NB's cache (a rebuild with nothing
+# changed takes seconds); -W --keep-going: any warning or failing cell fails the build.
+SPHINXOPTS ?= -W --keep-going
+demo: site site-instructor
+	@echo "course site: docs/_build/html/index.html (instructor: docs/_build/html-instructor)"
+
+site: env
+	$(BIN)/sphinx-build $(SPHINXOPTS) -b html -d docs/_build/doctrees docs docs/_build/html
+
+site-instructor: env
+	$(BIN)/sphinx-build $(SPHINXOPTS) -t instructor -b html -d docs/_build/doctrees-instructor \
+		docs docs/_build/html-instructor
 
 lint: env
-	$(BIN)/ruff check jaxnm_course tests examples exercises solutions hidden_tests benchmarks
-	$(BIN)/ruff format --check jaxnm_course tests examples exercises solutions hidden_tests benchmarks
+	$(BIN)/ruff check jaxnm_course tests examples exercises solutions hidden_tests benchmarks docs/conf.py docs/_ext
+	$(BIN)/ruff format --check jaxnm_course tests examples exercises solutions hidden_tests benchmarks docs/conf.py docs/_ext
 
 test: lint
 	$(BIN)/python -m pytest
 
 lock:
 	rm -rf /tmp/jaxnm-lock && $(PYTHON) -m venv /tmp/jaxnm-lock
-	/tmp/jaxnm-lock/bin/pip install --quiet -e ".[test,oracle,plot]"
+	/tmp/jaxnm-lock/bin/pip install --quiet -e ".[test,oracle,plot,docs]"
 	/tmp/jaxnm-lock/bin/pip freeze --exclude-editable | sort > constraints.txt.new
 	@echo "review and move constraints.txt.new to constraints.txt"
 

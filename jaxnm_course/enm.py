@@ -102,28 +102,8 @@ class DisconnectedNetworkError(ValueError):
 
 
 def _positions(R: Any, function: str) -> jnp.ndarray:
-    """Shape, dtype and finiteness by ``_validate``; overlaps with a KD-tree, O(N log N)."""
-    R = _validate.as_positions(R, function, check_overlap=False)
-    if _validate.is_concrete(R):
-        hit = _overlap(np.asarray(R))
-        if hit is not None:
-            i, j, d = hit
-            raise ValueError(
-                f"{function}: atoms {i} and {j} of `R` overlap (distance {d:.3g} Å < "
-                f"{_validate.OVERLAP_DISTANCE} Å); remove duplicate atoms (alternate "
-                "locations, repeated models) before the analysis."
-            )
-    return R
-
-
-def _overlap(R: np.ndarray) -> tuple[int, int, float] | None:
-    from scipy.spatial import cKDTree
-
-    close = cKDTree(R).query_pairs(_validate.OVERLAP_DISTANCE, output_type="ndarray")
-    if len(close) == 0:
-        return None
-    i, j = sorted(int(k) for k in close[np.lexsort((close[:, 1], close[:, 0]))[0]])
-    return i, j, float(np.linalg.norm(R[j] - R[i]))
+    """Shape, dtype, finiteness and overlaps (KD-tree, O(N log N)) by ``_validate``."""
+    return _validate.as_positions(R, function)
 
 
 def _numpy_positions(R: Any, function: str) -> np.ndarray:

@@ -37,6 +37,7 @@ settings.load_profile(
 # and a missing oracle is then an error at start-up instead of a quiet skip.
 if os.environ.get("JAXNM_REQUIRE_ORACLES") == "1":
     import ase  # noqa: F401
+    import matplotlib  # noqa: F401  (the plotting tests skip without it)
     import prody  # noqa: F401
     import pyscf  # noqa: F401
 

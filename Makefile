@@ -29,8 +29,8 @@ demo: env
 	$(BIN)/python examples/demo.py
 
 lint: env
-	$(BIN)/ruff check jaxnm_course tests examples
-	$(BIN)/ruff format --check jaxnm_course tests examples
+	$(BIN)/ruff check jaxnm_course tests examples exercises solutions hidden_tests benchmarks
+	$(BIN)/ruff format --check jaxnm_course tests examples exercises solutions hidden_tests benchmarks
 
 test: lint
 	$(BIN)/python -m pytest

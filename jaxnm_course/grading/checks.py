@@ -1,0 +1,134 @@
+"""Readable checks of values returned by exercise functions (untrusted data).
+
+Every check says what was expected and what came back, so that a failing test (and the
+smallest counterexample Hypothesis prints with it) tells the student what to fix.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["as_array", "as_float", "close", "field"]
+
+
+def as_array(
+    value: Any,
+    what: str,
+    shape: tuple[int, ...] | None = None,
+    *,
+    float64: bool = True,
+    finite: bool = True,
+    hint: str = "",
+) -> np.ndarray:
+    """Check a returned array: numeric, the expected shape, float64, finite.
+
+    Args:
+        value: what the exercise function returned.
+        what: a description for messages, e.g. ``"hessian(energy, R)"``.
+        shape: the expected shape, or None for any.
+        float64: require dtype float64 (JAX's x64 mode; float32 is not enough for NMA).
+        finite: require no NaN or inf.
+        hint: added to the shape message.
+
+    Returns:
+        The value as a NumPy array.
+    """
+    if value is None:
+        raise AssertionError(f"{what} returned None; expected an array (missing `return`?)")
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:
+        raise AssertionError(f"{what} returned {type(value).__name__}, not an array") from exc
+    if arr.dtype.kind not in "biuf":
+        raise AssertionError(f"{what} returned dtype {arr.dtype}; expected real numbers")
+    if shape is not None and arr.shape != tuple(shape):
+        raise AssertionError(
+            f"{what} returned shape {arr.shape}; expected {tuple(shape)}"
+            + (f" ({hint})" if hint else "")
+        )
+    if float64 and arr.dtype != np.float64:
+        raise AssertionError(
+            f"{what} returned dtype {arr.dtype}; expected float64 (keep everything in "
+            "float64: jnp.asarray(x, dtype=jnp.float64), and no float32 casts)"
+        )
+    if finite and not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))[0] if arr.ndim else ()
+        raise AssertionError(
+            f"{what} returned a non-finite value ({arr[tuple(bad)]} at index {tuple(bad)})"
+        )
+    return arr
+
+
+def as_float(value: Any, what: str, *, float64: bool = True) -> float:
+    """Check a returned scalar (a Python number or a 0-d array) and return it as float.
+
+    Args:
+        value: what the exercise function returned.
+        what: a description for messages.
+        float64: require float64 when the value is an array.
+
+    Returns:
+        The value.
+    """
+    if isinstance(value, bool):
+        raise AssertionError(f"{what} returned a bool; expected a number")
+    if isinstance(value, int | float):
+        if not np.isfinite(value):
+            raise AssertionError(f"{what} returned {value}; expected a finite number")
+        return float(value)
+    return float(as_array(value, what, (), float64=float64))
+
+
+def field(value: Any, name: str, what: str) -> Any:
+    """A named field of a returned NamedTuple (or dict), with a clear error when absent.
+
+    Args:
+        value: what the exercise function returned.
+        name: the field.
+        what: a description for messages.
+
+    Returns:
+        The field's value.
+    """
+    if isinstance(value, dict):
+        if name in value:
+            return value[name]
+    elif hasattr(value, name):
+        return getattr(value, name)
+    raise AssertionError(f"{what} returned {type(value).__name__} without a field `{name}`")
+
+
+def close(
+    got: Any,
+    expected: Any,
+    what: str,
+    *,
+    rtol: float = 1e-10,
+    atol: float = 0.0,
+) -> None:
+    """Assert ``|got - expected| <= atol + rtol |expected|`` elementwise, with a clear message.
+
+    Args:
+        got: the (already checked) returned values.
+        expected: the reference values.
+        what: a description for messages.
+        rtol: relative tolerance.
+        atol: absolute tolerance.
+    """
+    got = np.asarray(got, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    if got.shape != expected.shape:
+        raise AssertionError(f"{what}: shape {got.shape}, expected {expected.shape}")
+    err = np.abs(got - expected)
+    bound = atol + rtol * np.abs(expected)
+    if np.all(err <= bound):
+        return
+    worst = np.unravel_index(np.argmax(err - bound), err.shape) if err.ndim else ()
+    raise AssertionError(
+        f"{what}: expected {float(expected[worst]):.12g}, got {float(got[worst]):.12g}"
+        + (f" at index {tuple(int(i) for i in worst)}" if worst else "")
+        + f" (|difference| {err[worst]:.3g} > tolerance {bound[worst]:.3g}; "
+        f"{int(np.sum(err > bound))} of {err.size} entries off)"
+    )

@@ -1,0 +1,307 @@
+"""The pytest plugin of the exercises: targets, points, the points table, a JSON record.
+
+Loaded by ``exercises/conftest.py`` (``pytest_plugins = ["jaxnm_course.grading.plugin"]``).
+
+* ``--target exercises|solutions|PATH``: the folder whose ``exNN_*.py`` modules are tested
+  (default ``exercises``); tests reach it only through
+  :func:`jaxnm_course.grading.target.load`.
+* ``@pytest.mark.points(n)``: what a test is worth (default 1). Each test file
+  ``test_exNN_<topic>.py`` belongs to exercise set ``exNN`` and gets the marker ``exNN``
+  (so ``pytest exercises -m ex04`` runs one set); its ``TITLE`` names the set.
+* At the end: a points table, one line per set (``ex03 Hessians by autodiff: 14/20 visible
+  points``), the total and the number of sets not attempted. A test whose exercise function
+  still raises ``NotImplementedError`` is "not attempted": one line, no traceback. A failing
+  test shows a short report: the message (what was expected and what came back), the
+  smallest counterexample Hypothesis found, and where in the exercise file it failed (the
+  full traceback with ``--full-trace``).
+* ``--results-json PATH``: writes ``{"tests": [...], "totals": {...}}`` (the format of
+  GRADING_CONTRACT.md) at the end of the session.
+* Hypothesis profiles: ``student`` (example database on, no deadline) and ``grading``
+  (derandomized, no database, no deadline), chosen by the environment variable
+  ``JAXNM_HYPOTHESIS_PROFILE`` (default ``student``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import traceback
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, settings
+
+from .target import NotAttempted, TargetImportError, get_target, set_target
+
+__all__ = ["EXERCISES", "PROFILES", "pytest_addoption", "pytest_configure"]
+
+#: The exercise sets (markers registered by the plugin).
+EXERCISES = tuple(f"ex{n:02d}" for n in range(1, 10))
+
+#: Names of the Hypothesis profiles the plugin registers.
+PROFILES = ("student", "grading")
+
+_COMMON = {
+    "deadline": None,  # the first call of a JAX function compiles: no deadline
+    "max_examples": 15,
+    # no "explain" phase: slow, and its line-coverage notes confuse more than they help
+    "phases": [Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.differing_executors],
+}
+settings.register_profile("student", **_COMMON)
+settings.register_profile("grading", derandomize=True, database=None, **_COMMON)
+_profile = os.environ.get("JAXNM_HYPOTHESIS_PROFILE", "student")
+if _profile not in PROFILES:
+    raise ValueError(
+        f"JAXNM_HYPOTHESIS_PROFILE={_profile!r}: choose one of {PROFILES} (or leave it unset)."
+    )
+settings.load_profile(_profile)
+
+_FILE = re.compile(r"^test_(ex\d\d)_(\w+)\.py$")
+_INFO = pytest.StashKey[dict]()
+_RESULTS = pytest.StashKey[dict]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add ``--target`` and ``--results-json``."""
+    group = parser.getgroup("jaxnm-course exercises")
+    group.addoption(
+        "--target",
+        default="exercises",
+        help="folder with the exNN_*.py modules to test: exercises (default), solutions, PATH",
+    )
+    group.addoption(
+        "--results-json",
+        default=None,
+        metavar="PATH",
+        help="write the per-test points and totals as JSON to PATH at the end",
+    )
+
+
+def _resolve_target(config: pytest.Config) -> Path:
+    raw = Path(config.getoption("target"))
+    candidates = [raw] if raw.is_absolute() else [Path.cwd() / raw, config.rootpath / raw]
+    for path in candidates:
+        if path.is_dir():
+            return path.resolve()
+    raise pytest.UsageError(f"--target {raw}: no such folder (tried {candidates[0]}).")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the markers and choose the target folder."""
+    config.addinivalue_line("markers", "points(n): the number of points a test is worth")
+    for ex in EXERCISES:
+        config.addinivalue_line("markers", f"{ex}: exercise set {ex} (pytest exercises -m {ex})")
+    set_target(_resolve_target(config))
+    config.stash[_RESULTS] = {}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tag each exercise test with its set marker, points, title and visibility."""
+    for item in items:
+        match = _FILE.match(item.path.name)
+        if match is None:
+            continue
+        ex = match.group(1)
+        item.add_marker(getattr(pytest.mark, ex))
+        marker = item.get_closest_marker("points")
+        points = marker.args[0] if marker is not None and marker.args else 1
+        module = getattr(item, "module", None)
+        title = getattr(module, "TITLE", match.group(2).replace("_", " "))
+        item.stash[_INFO] = {
+            "exercise": ex,
+            "title": title,
+            "max_points": points,
+            "visibility": "hidden" if "hidden_tests" in item.path.parts else "visible",
+        }
+
+
+def _leaves(exc: BaseException) -> list[BaseException]:
+    if isinstance(exc, BaseExceptionGroup):
+        return [leaf for sub in exc.exceptions for leaf in _leaves(sub)]
+    return [exc]
+
+
+def _not_attempted(exc: BaseException) -> str | None:
+    for leaf in _leaves(exc):
+        seen = leaf
+        while seen is not None:
+            if isinstance(seen, NotAttempted | NotImplementedError):
+                return str(seen) or "not implemented yet"
+            seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _in_folder(filename: str, folder: Path) -> bool:
+    try:
+        return Path(filename).resolve().is_relative_to(folder)
+    except (OSError, ValueError):
+        return False
+
+
+def _readable(item: pytest.Item, exc: BaseException) -> str:
+    """A short failure report: message, Hypothesis counterexample, where it happened."""
+    leaves = _leaves(exc)
+    lines: list[str] = []
+    for leaf in leaves[:3]:
+        message = str(leaf).strip() or "(no message)"
+        lines.append(f"{type(leaf).__name__}: {message}")
+        lines.extend(note.rstrip() for note in getattr(leaf, "__notes__", ()) if note.strip())
+        frames = traceback.extract_tb(leaf.__traceback__)
+        target = get_target()
+        mine = [f for f in frames if _in_folder(f.filename, target)]
+        if mine:
+            f = mine[-1]
+            lines.append(f"in your code: {f.filename}:{f.lineno} ({f.name}): {f.line}")
+        tests = [f for f in frames if _in_folder(f.filename, item.path.parent)]
+        if tests:
+            f = tests[-1]
+            lines.append(f"in the test: {Path(f.filename).name}:{f.lineno}: {f.line}")
+    if len(leaves) > 3:
+        lines.append(f"... and {len(leaves) - 3} more errors")
+    lines.append("(the full traceback: add --full-trace)")
+    return "\n".join(lines)
+
+
+def _record(item: pytest.Item, outcome: str, message: str) -> None:
+    info = item.stash.get(_INFO, None)
+    if info is None:
+        return
+    results = item.config.stash[_RESULTS]
+    old = results.get(item.nodeid)
+    if old is not None and old["outcome"] != "passed":
+        return  # keep the first problem (setup before call before teardown)
+    results[item.nodeid] = {
+        "nodeid": item.nodeid,
+        "exercise": info["exercise"],
+        "title": info["title"],
+        "name": item.name,
+        "points": info["max_points"] if outcome == "passed" else 0,
+        "max_points": info["max_points"],
+        "outcome": outcome,
+        "visibility": info["visibility"],
+        "message": message[:1000],
+    }
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
+    """Classify each phase: passed, failed, not attempted or error; shorten the report."""
+    rep = yield
+    if item.stash.get(_INFO, None) is None:
+        return rep
+    if call.excinfo is not None and rep.failed:
+        exc = call.excinfo.value
+        reason = _not_attempted(exc)
+        if reason is not None:
+            rep.longrepr = f"not attempted: {reason}"
+            rep.jaxnm_not_attempted = True
+            _record(item, "not_attempted", reason)
+            return rep
+        text = _readable(item, exc)
+        if not item.config.getoption("fulltrace"):
+            rep.longrepr = text
+        error = call.when != "call" or any(
+            isinstance(leaf, TargetImportError) for leaf in _leaves(exc)
+        )
+        _record(item, "error" if error else "failed", text)
+    elif rep.skipped:
+        _record(item, "error", f"skipped: {rep.longrepr}")
+    elif call.when == "call" and rep.passed:
+        _record(item, "passed", "")
+    return rep
+
+
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:
+    """Show not-attempted tests as ``n`` / ``NOT ATTEMPTED`` instead of failures."""
+    if getattr(report, "jaxnm_not_attempted", False):
+        return "not attempted", "n", ("NOT ATTEMPTED", {"yellow": True})
+    return None
+
+
+def _totals(results: dict[str, dict]) -> dict[str, dict]:
+    totals: dict[str, dict] = {}
+    for r in results.values():
+        t = totals.setdefault(
+            r["exercise"],
+            {
+                "points": 0,
+                "max_points": 0,
+                "title": r["title"],
+                "visible_points": 0,
+                "visible_max_points": 0,
+                "hidden_points": 0,
+                "hidden_max_points": 0,
+                "tests": 0,
+                "not_attempted": 0,
+                "not_attempted_functions": [],
+            },
+        )
+        t["points"] += r["points"]
+        t["max_points"] += r["max_points"]
+        t[f"{r['visibility']}_points"] += r["points"]
+        t[f"{r['visibility']}_max_points"] += r["max_points"]
+        t["tests"] += 1
+        if r["outcome"] == "not_attempted":
+            t["not_attempted"] += 1
+            match = re.search(r"(\w+) not implemented", r["message"])
+            name = match.group(1) if match else r["name"]
+            if name not in t["not_attempted_functions"]:
+                t["not_attempted_functions"].append(name)
+    return dict(sorted(totals.items()))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Print the points table."""
+    results = config.stash.get(_RESULTS, {})
+    if not results:
+        return
+    totals = _totals(results)
+    tr = terminalreporter
+    tr.section(f"exercise points (target: {get_target()})", sep="=", bold=True)
+    width = max(len(f"{ex} {t['title']}") for ex, t in totals.items())
+    visible = [0, 0]
+    hidden = [0, 0]
+    not_attempted = 0
+    for ex, t in totals.items():
+        label = f"{ex} {t['title']}:".ljust(width + 1)
+        line = f"{label} {t['visible_points']}/{t['visible_max_points']} visible points"
+        if t["hidden_max_points"]:
+            line += f", {t['hidden_points']}/{t['hidden_max_points']} hidden points"
+        if t["not_attempted"] == t["tests"]:
+            not_attempted += 1
+            line += "  (not attempted)"
+        elif t["not_attempted_functions"]:
+            line += f"  (not attempted: {', '.join(t['not_attempted_functions'])})"
+        color = {"green": True} if t["points"] == t["max_points"] else {"yellow": True}
+        tr.write_line(line, **color)
+        visible[0] += t["visible_points"]
+        visible[1] += t["visible_max_points"]
+        hidden[0] += t["hidden_points"]
+        hidden[1] += t["hidden_max_points"]
+    total = f"total: {visible[0]}/{visible[1]} visible points"
+    if hidden[1]:
+        total += f", {hidden[0]}/{hidden[1]} hidden points"
+    total += f", {_plural(not_attempted, 'set')} not attempted"
+    tr.write_line(total, bold=True)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write ``--results-json`` (from this trusted process only)."""
+    path = session.config.getoption("results_json", None)
+    if not path:
+        return
+    results = session.config.stash.get(_RESULTS, {})
+    totals = {
+        ex: {"points": t["points"], "max_points": t["max_points"], "title": t["title"]}
+        for ex, t in _totals(results).items()
+    }
+    payload = {"tests": list(results.values()), "totals": totals}
+    Path(path).write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")

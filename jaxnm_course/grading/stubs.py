@@ -1,0 +1,163 @@
+"""Generate the exercise stubs in ``exercises/`` from the reference answers in ``solutions/``.
+
+Each solution module ``solutions/exNN_<topic>.py`` marks its holes::
+
+    def hessian(energy, R):
+        \"\"\"Docstring (kept).\"\"\"
+        # HINT: jax.hessian returns shape (N, 3, N, 3).
+        # BEGIN SOLUTION
+        ...the answer...
+        # END SOLUTION
+
+and the stub keeps everything except the lines between the markers (markers included),
+which become ``raise NotImplementedError("exNN: hessian not implemented yet")`` at the
+marker's indentation. ``# HINT:`` comments stay. Usage::
+
+    python -m jaxnm_course.grading.stubs            # write exercises/exNN_*.py
+    python -m jaxnm_course.grading.stubs --check    # exit 1 if a stub is out of date
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import re
+import sys
+from pathlib import Path
+
+__all__ = ["HEADER", "api", "generate", "generate_stub", "main"]
+
+BEGIN = "# BEGIN SOLUTION"
+END = "# END SOLUTION"
+
+#: First line of every generated stub.
+HEADER = "# Stub generated from solutions/{name} (python -m jaxnm_course.grading.stubs)."
+
+_DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+(\w+)")
+_SET = re.compile(r"^(ex\d\d)_\w+\.py$")
+
+
+def generate_stub(source: str, filename: str) -> str:
+    """The stub text of one solution module.
+
+    Args:
+        source: the solution's source code.
+        filename: its file name, ``exNN_<topic>.py`` (gives the set label ``exNN``).
+
+    Returns:
+        The stub's source code.
+
+    Raises:
+        ValueError: unbalanced or nested markers, or a marker outside a function.
+    """
+    match = _SET.match(filename)
+    if match is None:
+        raise ValueError(f"generate_stub: {filename!r} is not named exNN_<topic>.py")
+    label = match.group(1)
+    out = [HEADER.format(name=filename)]
+    inside = False
+    function = None
+    for number, line in enumerate(source.splitlines(), start=1):
+        stripped = line.strip()
+        if not inside:
+            found = _DEF.match(line)
+            if found:
+                function = found.group(2)
+        if stripped == BEGIN:
+            if inside:
+                raise ValueError(f"{filename}:{number}: nested {BEGIN}")
+            if function is None:
+                raise ValueError(f"{filename}:{number}: {BEGIN} outside a function")
+            inside = True
+            indent = line[: len(line) - len(line.lstrip())]
+            message = f"{label}: {function} not implemented yet"
+            out.append(f'{indent}raise NotImplementedError("{message}")')
+        elif stripped == END:
+            if not inside:
+                raise ValueError(f"{filename}:{number}: {END} without {BEGIN}")
+            inside = False
+        elif not inside:
+            out.append(line)
+    if inside:
+        raise ValueError(f"{filename}: {BEGIN} without {END}")
+    return "\n".join(out) + "\n"
+
+
+def api(source: str) -> dict[str, tuple[str, str | None]]:
+    """Public surface of a module: each function's signature and docstring, and the module's.
+
+    Args:
+        source: Python source code.
+
+    Returns:
+        ``{qualified name: (ast dump of the arguments and return annotation, docstring)}``
+        for every function and class, plus ``"<module>"`` for the module docstring.
+    """
+    tree = ast.parse(source)
+    out: dict[str, tuple[str, str | None]] = {"<module>": ("", ast.get_docstring(tree))}
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                returns = ast.dump(child.returns) if child.returns else ""
+                sig = f"{ast.dump(child.args)} -> {returns}"
+                out[prefix + child.name] = (sig, ast.get_docstring(child))
+            elif isinstance(child, ast.ClassDef):
+                body = ast.dump(ast.Module(body=list(child.body), type_ignores=[]))
+                out[prefix + child.name] = (body, ast.get_docstring(child))
+
+    visit(tree, "")
+    return out
+
+
+def generate(solutions: Path, exercises: Path, *, check: bool = False) -> list[Path]:
+    """Write (or, with ``check``, compare) the stub of every ``solutions/exNN_*.py``.
+
+    Args:
+        solutions: folder of the solution modules.
+        exercises: folder of the stubs.
+        check: do not write; report the stubs that would change.
+
+    Returns:
+        The stub paths that changed (or would change).
+    """
+    changed = []
+    sources = sorted(p for p in solutions.glob("ex*.py") if _SET.match(p.name))
+    if not sources:
+        raise FileNotFoundError(f"no exNN_<topic>.py files in {solutions}")
+    for src in sources:
+        stub = generate_stub(src.read_text(encoding="utf-8"), src.name)
+        dest = exercises / src.name
+        current = dest.read_text(encoding="utf-8") if dest.is_file() else None
+        if current != stub:
+            changed.append(dest)
+            if not check:
+                dest.write_text(stub, encoding="utf-8")
+    return changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m jaxnm_course.grading.stubs [--check]``.
+
+    Args:
+        argv: arguments (default: ``sys.argv[1:]``).
+
+    Returns:
+        Exit status: 0, or 1 when ``--check`` finds a stub out of date.
+    """
+    parser = argparse.ArgumentParser(prog="python -m jaxnm_course.grading.stubs")
+    parser.add_argument("--solutions", type=Path, default=Path("solutions"))
+    parser.add_argument("--exercises", type=Path, default=Path("exercises"))
+    parser.add_argument("--check", action="store_true", help="exit 1 if a stub is out of date")
+    args = parser.parse_args(argv)
+    changed = generate(args.solutions, args.exercises, check=args.check)
+    for path in changed:
+        print(f"{'out of date' if args.check else 'wrote'}: {path}")
+    if args.check and changed:
+        print("regenerate with: python -m jaxnm_course.grading.stubs", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

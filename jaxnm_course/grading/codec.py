@@ -102,13 +102,11 @@ def _ref_class():
 
 
 def _ref_fields(ref) -> dict:
+    if all(hasattr(ref, a) for a in ("kind", "name", "params")):
+        return {"kind": ref.kind, "name": ref.name, "params": dict(ref.params)}
     if hasattr(ref, "_asdict"):
         return dict(ref._asdict())
-    import dataclasses
-
-    if dataclasses.is_dataclass(ref):
-        return {f.name: getattr(ref, f.name) for f in dataclasses.fields(ref)}
-    raise CodecError(f"cannot encode Ref {ref!r}: neither a NamedTuple nor a dataclass")
+    raise CodecError(f"cannot encode Ref {ref!r}")
 
 
 def _array_to_plain(a: np.ndarray, tag: str) -> dict:
@@ -117,7 +115,8 @@ def _array_to_plain(a: np.ndarray, tag: str) -> dict:
             f"cannot encode an array of dtype {a.dtype} (only bool, int, float and complex "
             "arrays cross the grader boundary)"
         )
-    a = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<"))
+    # (np.ascontiguousarray would turn a 0-d array into shape (1,).)
+    a = np.asarray(a, dtype=a.dtype.newbyteorder("<"), order="C")
     return {
         "$": tag,
         "dtype": a.dtype.str,

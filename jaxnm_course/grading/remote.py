@@ -47,15 +47,18 @@ from pathlib import Path
 from typing import Any
 
 from jaxnm_course.grading import codec, sandbox
+from jaxnm_course.grading.target import NotAttempted
 
 __all__ = [
     "CallTimeout",
+    "ProtocolViolation",
     "RemoteError",
     "RemoteModule",
     "SubmissionImportError",
     "SubmissionMissing",
     "Worker",
     "WorkerCrashed",
+    "WorkerFailure",
     "close_all",
     "copy_submission",
     "load",
@@ -69,7 +72,7 @@ _TAIL = 1500
 
 
 class RemoteError(Exception):
-    """Student code failed in the worker (base class of every remote failure)."""
+    """An exception raised by student code in the worker (mapped to a local class)."""
 
     grading_outcome = "error"
 
@@ -79,24 +82,50 @@ class RemoteError(Exception):
         self.remote_traceback = remote_traceback
 
 
-class CallTimeout(RemoteError):
+class WorkerFailure(BaseException):
+    """The worker could not answer (base class of timeouts, crashes, import failures).
+
+    A ``BaseException`` on purpose (like :class:`~jaxnm_course.grading.target.NotAttempted`):
+    Hypothesis stops at once instead of searching for a smaller example (which would cost a
+    time limit per example), and no ``pytest.raises(Exception)`` in a test can take it for
+    an expected error.
+    """
+
+    grading_outcome = "error"
+
+    def __init__(self, message: str, remote_type: str = "", remote_traceback: str = "") -> None:
+        super().__init__(message)
+        self.remote_type = remote_type
+        self.remote_traceback = remote_traceback
+
+
+class CallTimeout(WorkerFailure):
     """The call did not answer within the per-call (or per-submission) time limit."""
 
     grading_outcome = "timeout"
 
 
-class WorkerCrashed(RemoteError):
+class WorkerCrashed(WorkerFailure):
     """The worker process died during the call (``os._exit``, a signal, a resource limit)."""
 
 
-class SubmissionImportError(RemoteError):
+class ProtocolViolation(WorkerFailure):
+    """The worker sent something other than a well-formed answer to the current call."""
+
+
+class SubmissionImportError(WorkerFailure):
     """The submission module could not be imported; every call of it fails."""
 
 
-class SubmissionMissing(RemoteError, NotImplementedError):
+class SubmissionMissing(NotAttempted):
     """The submission has no file for this exercise set (not attempted)."""
 
     grading_outcome = "not_attempted"
+
+    def __init__(self, message: str, remote_type: str = "", remote_traceback: str = "") -> None:
+        super().__init__(message)
+        self.remote_type = remote_type
+        self.remote_traceback = remote_traceback
 
 
 _BUILTIN = {
@@ -123,15 +152,15 @@ _BUILTIN = {
 _MAPPED: dict[str, type] = {}
 
 
-def _remote_exception(err: Any) -> RemoteError:
+def _remote_exception(err: Any) -> BaseException:
     """Turn a decoded error record into a local exception (of a fixed, local class)."""
     if not isinstance(err, dict):
-        return RemoteError("malformed error from the worker")
+        return ProtocolViolation("malformed error from the worker")
     typ = str(err.get("type", "Exception"))[:100]
     msg = str(err.get("message", ""))[:2000]
     tb = str(err.get("traceback", ""))[:4000]
     if typ == "NotImplementedError":
-        return _mapped("NotImplementedError", NotImplementedError, "not_attempted")(msg, typ, tb)
+        return NotAttempted(msg or "not implemented yet")
     if typ in _BUILTIN:
         return _mapped(typ, _BUILTIN[typ], "error")(msg, typ, tb)
     return RemoteError(f"{typ}: {msg}" if msg else typ, typ, tb)
@@ -264,10 +293,10 @@ class Worker:
         self.proc: subprocess.Popen | None = None
         self._tmp: str | None = None
         self._imported: set[str] = set()
-        self._failed: dict[str, RemoteError] = {}
+        self._failed: dict[str, BaseException] = {}
         self._next_id = 0
         self._fds: tuple[int, int] | None = None
-        self._start_error: RemoteError | None = None
+        self._start_error: BaseException | None = None
 
     # -- process management -------------------------------------------------------------
     def _spawn(self) -> None:
@@ -433,15 +462,17 @@ class Worker:
                 raise self._crashed(when) from None
             except codec.CodecError as err:
                 self.kill()
-                raise RemoteError(f"the worker sent an invalid message {when}: {err}") from None
+                raise ProtocolViolation(
+                    f"the worker sent an invalid message {when}: {err}"
+                ) from None
             if not isinstance(reply, dict) or reply.get("id") != self._next_id:
                 self.kill()
-                raise RemoteError(f"the worker answered out of turn {when}")
+                raise ProtocolViolation(f"the worker answered out of turn {when}")
             if "error" in reply:
                 raise _remote_exception(reply["error"]) from None
             if set(reply) != {"id", "ok"}:
                 self.kill()
-                raise RemoteError(f"the worker sent a malformed answer {when}")
+                raise ProtocolViolation(f"the worker sent a malformed answer {when}")
             return reply["ok"]
         finally:
             self.used += time.monotonic() - t0
@@ -455,12 +486,12 @@ class Worker:
             return
         try:
             self._request({"op": "import", "module": module}, f"while importing {module}")
-        except RemoteError as err:
+        except (RemoteError, WorkerFailure) as err:
             if isinstance(err, CallTimeout) and self.used >= self.submission_timeout:
                 raise
             typ = getattr(err, "remote_type", "")
             if typ == "ModuleNotFoundError" and f"'{module}'" in str(err):
-                exc: RemoteError = SubmissionMissing(
+                exc: BaseException = SubmissionMissing(
                     f"{module}.py is not in the submission (not attempted)", typ
                 )
             else:
@@ -476,8 +507,11 @@ class Worker:
         """Call ``module.function(*args, **kwargs)`` in the worker and return its answer.
 
         Raises:
-            RemoteError: any failure of the student's code or of the worker (subclasses
-                tell which).
+            RemoteError: the student's code raised (a subclass also derives from the
+                matching built-in exception).
+            NotAttempted: the student's code raised NotImplementedError, or the file is
+                missing.
+            WorkerFailure: timeout, crash, failed import, protocol violation.
         """
         self._ensure_imported(module)
         return self._request(

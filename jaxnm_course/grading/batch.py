@@ -168,29 +168,38 @@ def extract_zip(
             )
         for info in infos:
             _safe_member(info.filename)
-            mode = info.external_attr >> 16
-            if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            ftype = stat.S_IFMT(info.external_attr >> 16)  # 0 when the zip has no Unix modes
+            if ftype and ftype not in (stat.S_IFREG, stat.S_IFDIR):
                 raise SubmissionRejected(
                     f"zip member {info.filename!r} is a link or special file: refused"
                 )
-        total = 0
-        for info in files:
-            rel = _safe_member(info.filename)
-            if any(part.startswith(".") or part == "__pycache__" for part in rel.parts):
-                continue  # __MACOSX, .DS_Store, caches
-            target = dest.joinpath(*rel.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with zf.open(info) as src, open(target, "wb") as out:
-                while True:
-                    chunk = src.read(1 << 16)
-                    if not chunk:
-                        break
-                    total += len(chunk)
-                    if total > max_bytes:
-                        raise SubmissionRejected(
-                            f"zip expands past {max_bytes} bytes: refused as a zip bomb"
-                        )
-                    out.write(chunk)
+        try:
+            _extract_members(zf, files, dest, max_bytes)
+        except SubmissionRejected:
+            raise
+        except Exception as err:  # corrupt data, CRC mismatch, a lying header...
+            raise SubmissionRejected(f"corrupt zip: {type(err).__name__}: {err}") from None
+
+
+def _extract_members(zf: zipfile.ZipFile, files: list, dest: Path, max_bytes: int) -> None:
+    total = 0
+    for info in files:
+        rel = _safe_member(info.filename)
+        if any(part.startswith(".") or part == "__pycache__" for part in rel.parts):
+            continue  # __MACOSX, .DS_Store, caches
+        target = dest.joinpath(*rel.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with zf.open(info) as src, open(target, "wb") as out:
+            while True:
+                chunk = src.read(1 << 16)
+                if not chunk:
+                    break
+                total += len(chunk)
+                if total > max_bytes:
+                    raise SubmissionRejected(
+                        f"zip expands past {max_bytes} bytes: refused as a zip bomb"
+                    )
+                out.write(chunk)
 
 
 def _descend(folder: Path) -> Path:
@@ -567,7 +576,7 @@ def grade_entries(
             folder = stage(entry, batch / "staged" / student)
         except SubmissionRejected as err:
             return GradeRow(student, status="rejected", reason=str(err))
-        except OSError as err:
+        except Exception as err:
             return GradeRow(student, status="rejected", reason=f"cannot read: {err}")
         try:
             return grade_one(folder, student, opts, batch / "run" / student)

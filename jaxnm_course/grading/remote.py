@@ -297,9 +297,21 @@ class Worker:
         self._next_id = 0
         self._fds: tuple[int, int] | None = None
         self._start_error: BaseException | None = None
+        self._pending_ready = False
+        self._ready_deadline = 0.0
 
     # -- process management -------------------------------------------------------------
+    def prestart(self) -> None:
+        """Start the worker now without waiting for it (its JAX import overlaps collection)."""
+        if self.proc is None and self.starts == 0 and self._start_error is None:
+            with contextlib.suppress(WorkerFailure, OSError):
+                self._launch()
+
     def _spawn(self) -> None:
+        self._launch()
+        self._await_ready()
+
+    def _launch(self) -> None:
         if self.starts > self.max_restarts:
             raise WorkerCrashed(f"the worker was restarted {self.max_restarts} times; giving up")
         self.starts += 1
@@ -355,7 +367,12 @@ class Worker:
         if self.pidfile:
             with open(self.pidfile, "a") as f:
                 f.write(f"{self.proc.pid}\n")
-        deadline = time.monotonic() + self.start_timeout
+        self._ready_deadline = time.monotonic() + self.start_timeout
+        self._pending_ready = True
+
+    def _await_ready(self) -> None:
+        deadline = self._ready_deadline
+        self._pending_ready = False
         try:
             msg = self._receive(deadline)
         except TimeoutError:
@@ -443,6 +460,8 @@ class Worker:
         try:
             if self.proc is None:
                 self._spawn()
+            elif self._pending_ready:
+                self._await_ready()
             t1 = time.monotonic()
             limit = min(self.call_timeout, self.submission_timeout - self.used)
             deadline = t1 + max(limit, 0.0)
@@ -589,7 +608,8 @@ def _worker() -> Worker:
 def load(name: str) -> RemoteModule:
     """Proxy for the student module ``name`` of the submission named by ``JAXNM_GRADE_REMOTE``.
 
-    Nothing is started until the first call; all modules share one worker.
+    The worker is started at once but waited for only at the first call; all modules of
+    the submission share one worker.
 
     Args:
         name: module name such as ``"ex03_hessians"``.
@@ -599,7 +619,9 @@ def load(name: str) -> RemoteModule:
     """
     if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
         raise ValueError(f"load: invalid module name {name!r}")
-    return RemoteModule(_worker(), name)
+    worker = _worker()
+    worker.prestart()
+    return RemoteModule(worker, name)
 
 
 def close_all() -> None:

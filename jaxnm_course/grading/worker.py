@@ -27,6 +27,7 @@ import contextlib
 import importlib
 import json
 import os
+import pathlib
 import re
 import struct
 import sys
@@ -63,6 +64,7 @@ _DENY_EVENTS = frozenset(
 )
 _PATH_EVENTS_WRITE = frozenset(
     [
+        "os.chdir",  # relative paths must keep meaning the submission folder
         "os.remove",
         "os.rmdir",
         "os.mkdir",
@@ -81,7 +83,7 @@ _PATH_EVENTS_WRITE = frozenset(
         "os.removexattr",
     ]
 )
-_PATH_EVENTS_READ = frozenset(["os.listdir", "os.scandir", "os.chdir", "glob.glob", "os.walk"])
+_PATH_EVENTS_READ = frozenset(["os.listdir", "os.scandir", "glob.glob", "os.walk"])
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
 
@@ -103,11 +105,11 @@ def install_audit_hook(workdir: str, deny: list[str]) -> None:
     deny_events = _DENY_EVENTS
     write_events = _PATH_EVENTS_WRITE
     read_events = _PATH_EVENTS_READ
-    realpath, fspath, getpid, join, sep = (
+    realpath, fspath, getpid, isdir, sep = (
         os.path.realpath,
         os.fsdecode,
         os.getpid,
-        os.path.join,
+        os.path.isdir,
         os.sep,
     )
     write_flags = _WRITE_FLAGS
@@ -116,23 +118,39 @@ def install_audit_hook(workdir: str, deny: list[str]) -> None:
     def under(p: str, root: str) -> bool:
         return p == root or p.startswith(root.rstrip(sep) + sep)
 
+    plain_paths = (pathlib.PosixPath, pathlib.PurePosixPath)
+
     def resolve(path) -> str | None:
-        if isinstance(path, int) or path is None:
+        # Only exact built-in types are converted: a student's PathLike (or str subclass)
+        # would run its own code inside the hook.
+        if path is None or type(path) is int:
             return None
+        if type(path) in plain_paths:
+            path = pathlib.PurePath.__fspath__(path)
+        if type(path) not in (str, bytes):
+            return "<not a plain path>"
         try:
-            return realpath(join(workdir_t, fspath(path)))
+            return realpath(fspath(path))  # relative to the real current folder
         except (TypeError, ValueError):
             return "<invalid>"
+
+    def shown(path) -> str:
+        return repr(path)[:200] if type(path) in (str, bytes) else f"a {type(path).__name__}"
 
     def check(path, write: bool, event: str) -> None:
         p = resolve(path)
         if p is None or under(p, workdir_t) or p == "/dev/null":
             return
+        if p.startswith("<"):
+            raise PermissionError(f"grader: {event} of {shown(path)}: use a str path")
         for d in deny_t:
             if under(p, d):
-                raise PermissionError(f"grader: {event} of {path!r} is not allowed")
+                raise PermissionError(f"grader: {event} of {shown(path)} is not allowed")
         if write:
-            raise PermissionError(f"grader: writing {path!r} outside the submission folder")
+            raise PermissionError(f"grader: writing {shown(path)} outside the submission folder")
+        if event == "open" and isdir(p):
+            # A directory descriptor would let os.open(..., dir_fd=fd) bypass the checks.
+            raise PermissionError(f"grader: opening the folder {shown(path)} is not allowed")
 
     def hook(event: str, args: tuple) -> None:
         if event in deny_events or event.startswith(("ctypes.", "socket.", "_posixsub")):
@@ -142,7 +160,8 @@ def install_audit_hook(workdir: str, deny: list[str]) -> None:
             write = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
                 isinstance(flags, int) and bool(flags & write_flags)
             )
-            check(path, write, event)
+            if type(path) is not int:
+                check(path, write, event)
         elif event in ("os.kill", "os.killpg", "signal.pthread_kill"):
             if event != "os.kill" or args[0] not in (me, 0):
                 raise PermissionError(f"grader: {event} is not allowed in submissions")
@@ -151,15 +170,16 @@ def install_audit_hook(workdir: str, deny: list[str]) -> None:
             if top in blocked_mods:
                 raise PermissionError(f"grader: importing {args[0]} is not allowed")
         elif event == "object.__setattr__":
-            if len(args) > 1 and args[1] in ("__code__",):
-                raise PermissionError("grader: replacing a function's code is not allowed")
+            if args and any(args[0] is f for f in protected):
+                raise PermissionError("grader: the grader's audit hook cannot be changed")
         elif event in write_events:
             for a in args[:2]:
-                if isinstance(a, (str, bytes, os.PathLike)):
+                if a is not None and type(a) is not int:
                     check(a, True, event)
-        elif event in read_events and args and isinstance(args[0], (str, bytes, os.PathLike)):
+        elif event in read_events and args and args[0] is not None and type(args[0]) is not int:
             check(args[0], False, event)
 
+    protected = (hook, check, under, resolve, shown)
     sys.addaudithook(hook)
 
 

@@ -463,6 +463,9 @@ class Worker:
             elif self._pending_ready:
                 self._await_ready()
             t1 = time.monotonic()
+            # Starting a worker (importing JAX) is the grader's cost, not the submission's;
+            # crash loops are bounded by max_restarts instead.
+            t0 = t1
             limit = min(self.call_timeout, self.submission_timeout - self.used)
             deadline = t1 + max(limit, 0.0)
             self._next_id += 1

@@ -148,6 +148,9 @@ def build_all(subs: Path, out: Path, token: str) -> dict[str, str | float | None
             targets += glob.glob("@OUT@/*/results.json")
             targets += glob.glob("/tmp/jaxnm-grade-*/run/*/results.json")
             targets += glob.glob("/tmp/*/run/*/results.json")
+            # Worst case: the attacker knows the instructor's folder layout exactly.
+            targets += glob.glob("@OUT@/../**/results.json", recursive=True)
+            targets += glob.glob("@OUT@/../**/grades.csv", recursive=True)
             targets += ["../results.json", "../../results.json", "results.json.forged"]
             for t in targets:
                 try:
@@ -275,7 +278,7 @@ def build_all(subs: Path, out: Path, token: str) -> dict[str, str | float | None
             """
             )
         )
-        + "\n".join(f"{f} = globals().get('{f}') or (lambda *a, **k: 0.0)" for f in functions())
+        + "\n".join(f"{f} = globals().get('{f}') or (lambda *a, **k: [][0])" for f in functions())
         + "\n"
     )
     hostile["syntax_error"] = "def spring_energy(r, k, r0:\n    return 0\n"

@@ -32,9 +32,9 @@ def baseline_once() -> float:
     t0 = time.perf_counter()
     files = sorted(map(str, (ROOT / "exercises").glob("test_ex*.py")))
     files += sorted(map(str, (ROOT / "hidden_tests").glob("test_ex*.py")))
+    cmd = [sys.executable, "-m", "pytest", *files, "--target", "solutions", "-q"]
     r = subprocess.run(
-        [sys.executable, "-m", "pytest", *files, "--target", "solutions", "-q"]
-        + ["-p", "no:cacheprovider"],
+        [*cmd, "-p", "no:cacheprovider"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -61,9 +61,9 @@ def main() -> None:
             shutil.copytree(ROOT / "solutions", subs / f"student{i:03d}")
         out = Path(tmp) / "out"
         t0 = time.perf_counter()
+        cmd = [sys.executable, "-m", "jaxnm_course.grading.cli", "grade", str(subs)]
         subprocess.run(
-            [sys.executable, "-m", "jaxnm_course.grading.cli", "grade", str(subs)]
-            + ["--out", str(out), "--workers", str(workers)],
+            [*cmd, "--out", str(out), "--workers", str(workers)],
             check=True,
         )
         total = time.perf_counter() - t0
@@ -73,9 +73,8 @@ def main() -> None:
     print(f"isolated batch: {total:.1f} s for {n} ({total / n:.1f} s per submission)")
     print(f"full marks: {full}/{len(rows)}")
     print(f"ratio to {n} sequential baseline runs: {total / (n * per):.2f}")
-    print(
-        f"ratio to {n} baseline runs spread over {workers} cores: {total / (n * per / workers):.2f}"
-    )
+    spread = total / (n * per / workers)
+    print(f"ratio to {n} baseline runs spread over {workers} cores: {spread:.2f}")
 
 
 if __name__ == "__main__":

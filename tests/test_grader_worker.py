@@ -137,6 +137,13 @@ ATTACKS = textwrap.dedent(
                 pass
         return 1
 
+    def use_library():
+        import jaxnm_course
+        return jaxnm_course.__name__
+
+    def call_ref(f, x):
+        return f(x)
+
     def returns_function():
         return lambda: 1
 
@@ -309,3 +316,31 @@ def test_worker_environment_is_sanitised(tmp_path):
     assert "JAXNM_TEST_SECRET" not in env
     assert remote.ENV not in env
     assert not any(p == str(ROOT) or p.startswith(str(ROOT / "solutions")) for p in path)
+
+
+def test_the_library_can_be_forbidden_while_catalog_refs_keep_working(tmp_path):
+    from jaxnm_course.grading import catalog
+
+    (tmp_path / "attacks.py").write_text(ATTACKS)
+    f = catalog.function("polynomial", coefficients=np.array([1.0, 2.0]))
+    w = remote.Worker(tmp_path, call_timeout=10, namespaces="off", forbid=["jaxnm_course"])
+    try:
+        with pytest.raises(ImportError, match="cannot be imported by a submission"):
+            w.call("attacks", "use_library", (), {})
+        assert float(w.call("attacks", "call_ref", (f, 3.0), {})) == pytest.approx(float(f(3.0)))
+    finally:
+        w.close()
+
+
+def test_the_library_is_importable_when_not_forbidden(worker):
+    assert worker.call("attacks", "use_library", (), {}) == "jaxnm_course"
+
+
+def test_default_forbid_follows_what_the_solutions_import(tmp_path):
+    from jaxnm_course.grading import batch
+
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "solutions" / "ex01_a.py").write_text("import jax\n")
+    assert batch.default_forbid(tmp_path) == ["jaxnm_course"]
+    (tmp_path / "solutions" / "ex02_b.py").write_text("from jaxnm_course.units import KB\n")
+    assert batch.default_forbid(tmp_path) == []

@@ -16,6 +16,7 @@ For each submission (a folder, or a ``.zip`` of one) the trusted side
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import csv
 import io
@@ -42,6 +43,7 @@ __all__ = [
     "GradeRow",
     "Options",
     "course_root",
+    "default_forbid",
     "extract_zip",
     "grade_all",
     "grade_entries",
@@ -76,6 +78,7 @@ class Options:
         hidden: include ``hidden_tests/``.
         hidden_visibility: Gradescope visibility of hidden tests.
         namespaces: ``"auto"`` or ``"off"`` (see :mod:`jaxnm_course.grading.sandbox`).
+        forbid: modules a submission may not import; ``None``: :func:`default_forbid`.
         progress: called with (done, total, student) after each submission.
     """
 
@@ -88,6 +91,7 @@ class Options:
     hidden: bool = True
     hidden_visibility: str = "after_published"
     namespaces: str = "auto"
+    forbid: list[str] | None = None
     progress: Callable[[int, int, str], None] | None = None
 
 
@@ -104,6 +108,39 @@ class GradeRow:
     tests: list[dict] = field(default_factory=list)
     totals: dict[str, dict] = field(default_factory=dict)
     execution_time: float = 0.0
+
+
+def default_forbid(course: Path) -> list[str]:
+    """Library modules a submission may not import, decided from the reference solutions.
+
+    If no solution imports ``jaxnm_course``, students need none of it, and the whole library
+    (which holds reference implementations of several exercises) is blocked in the worker.
+    If a solution imports any part of it, nothing is blocked: importing any submodule runs
+    the package's ``__init__``, which exposes the rest. (A blocker is a deterrent, not a
+    wall: the library is public and could be copied into a submission; see
+    ``docs/instructor.md``.) Without ``solutions/`` (a Gradescope bundle), ``grading.json``
+    holds the decision made when the bundle was built.
+
+    Args:
+        course: the course folder.
+
+    Returns:
+        ``["jaxnm_course"]`` or ``[]``.
+    """
+    cfg = course / "grading.json"
+    if not (course / "solutions").is_dir() and cfg.is_file():
+        return list(json.loads(cfg.read_text()).get("forbid", []))
+    for p in sorted((course / "solutions").glob("*.py")):
+        tree = ast.parse(p.read_text("utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            if any(n == "jaxnm_course" or n.startswith("jaxnm_course.") for n in names):
+                return []
+    return ["jaxnm_course"]
 
 
 def course_root() -> Path:
@@ -337,6 +374,7 @@ def grade_one(submission: Path, student: str, opts: Options, work: Path) -> Grad
         "submission_timeout": opts.submission_timeout,
         "memory_mb": opts.memory_mb,
         "hide": [str(work.parent.parent), *opts_hide(opts)],
+        "forbid": opts.forbid if opts.forbid is not None else default_forbid(opts.course),
         "pidfile": str(pidfile),
         "namespaces": opts.namespaces,
         "tmp_root": str(wtmp),

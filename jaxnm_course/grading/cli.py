@@ -70,6 +70,12 @@ def _add_limits(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--course", type=Path, default=None, help="course folder (default: this one)")
     p.add_argument(
+        "--forbid",
+        default="auto",
+        help="modules submissions may not import: auto (the library, unless a solution "
+        "imports it), none, or a comma-separated list",
+    )
+    p.add_argument(
         "--no-namespaces",
         action="store_true",
         help="do not use Linux namespaces even when running as root",
@@ -85,6 +91,11 @@ def _options(args: argparse.Namespace) -> batch.Options:
         memory_mb=args.memory,
         exercises=[e.strip() for e in args.only.split(",") if e.strip()],
         namespaces="off" if args.no_namespaces else "auto",
+        forbid=None
+        if args.forbid == "auto"
+        else []
+        if args.forbid == "none"
+        else [m.strip() for m in args.forbid.split(",")],
         progress=_progress_bar(sys.stderr),
     )
 

@@ -90,15 +90,23 @@ def _float_to_plain(x: float) -> Any:
     return {"$": "float", "v": "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")}
 
 
+_REF: list = []  # the catalog's Ref class, once found (kept even if the catalog is unloaded)
+
+
 def _ref_class():
     # The catalog lives beside this module; absent (older trees), Refs are simply refused.
+    if _REF:
+        return _REF[0]
     mod = sys.modules.get("jaxnm_course.grading.catalog")
     if mod is None:
         try:
             from jaxnm_course.grading import catalog as mod
         except ImportError:
             return None
-    return getattr(mod, "Ref", None)
+    ref = getattr(mod, "Ref", None)
+    if ref is not None:
+        _REF.append(ref)
+    return ref
 
 
 def _ref_fields(ref) -> dict:

@@ -84,6 +84,7 @@ def build_bundle(
             z.writestr(info, text)
             names.append(name)
         cfg = {
+            "forbid": batch.default_forbid(course),
             "hidden_visibility": hidden_visibility,
             "call_timeout": call_timeout,
             "submission_timeout": submission_timeout,

@@ -147,6 +147,9 @@ _BUILTIN = {
         RecursionError,
         PermissionError,
         OSError,
+        ImportError,
+        ModuleNotFoundError,
+        NameError,
     )
 }
 _MAPPED: dict[str, type] = {}

@@ -268,7 +268,9 @@ def main(argv: list[str] | None = None) -> None:
     os.chdir(workdir)
     sys.dont_write_bytecode = True
 
-    # 3. Import blocker; drop cached low-level modules.
+    # 3. Import blocker; drop cached low-level modules. The catalog's Ref class is pinned in
+    # the codec first, so Refs keep working when the library itself is forbidden.
+    codec._ref_class()
     sys.meta_path.insert(0, _Blocker(tuple(BLOCKED_MODULES) + forbid))
     for name in list(sys.modules):
         if name in forbid or any(name.startswith(f + ".") for f in forbid):

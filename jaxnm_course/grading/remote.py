@@ -14,18 +14,25 @@ folders the worker must not see), ``forbid`` (extra modules a submission may not
 ``namespaces`` (``"auto"`` (default) or ``"off"``) and ``tmp_root`` (where worker folders
 are made).
 
-One worker serves all calls of a submission (JAX is imported and compiled once). A call
-that does not answer within ``call_timeout`` kills the worker's whole process group; the call
-raises :class:`CallTimeout` and the next call starts a fresh worker. A worker that dies raises
+One worker serves all calls of a submission (JAX is imported and compiled once; the worker
+is started when the first proxy is made, so its start overlaps test collection). A call that
+does not answer within ``call_timeout`` kills the worker's whole process group; the call raises
+:class:`CallTimeout` and the next call starts a fresh worker. A worker that dies raises
 :class:`WorkerCrashed` for that call. A module whose import failed (syntax error,
 ``sys.exit``, a crash or a timeout during import) fails every later call at once with
-:class:`SubmissionImportError`; a missing file raises :class:`SubmissionMissing` (a
-``NotImplementedError``: not attempted). Exceptions raised by student code arrive as
-:class:`RemoteError` subclasses that also derive from the matching built-in exception
-(``ValueError``, ``TypeError``, ``NotImplementedError``, ...), never from ``BaseException``
-directly: a ``KeyboardInterrupt`` or ``SystemExit`` in student code is an ordinary failure
-here. Every exception class carries ``grading_outcome`` (``"error"``, ``"timeout"`` or
-``"not_attempted"``) for the plugin.
+:class:`SubmissionImportError`; a missing file raises :class:`SubmissionMissing`.
+
+Exceptions raised by student code arrive as :class:`RemoteError` (an ``Exception``) or, for
+the common built-in types, a subclass that also derives from that type (``ValueError``,
+``TypeError``, ``AttributeError``, ``MemoryError``, ...), so ``pytest.raises(ValueError)``
+works; ``KeyboardInterrupt``/``SystemExit`` raised by student code are plain
+:class:`RemoteError` here. ``NotImplementedError`` arrives as
+:class:`~jaxnm_course.grading.target.NotAttempted` (as in student mode), and failures of the
+worker itself (:class:`WorkerFailure`: timeout, crash, failed import, protocol violation) are
+``BaseException`` subclasses so that Hypothesis stops at once instead of shrinking through
+more time limits. Every class carries ``grading_outcome`` (``"error"``, ``"timeout"`` or
+``"not_attempted"``); the plugin names the class at the start of the test's message, which
+the batch grader maps to the outcome ``timeout``.
 """
 
 from __future__ import annotations

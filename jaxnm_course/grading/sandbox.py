@@ -2,18 +2,20 @@
 
 Layers, strongest first (each one is checked by the hostile-submission tests):
 
-1. **Linux namespaces and a throw-away user** (when the grader runs as root and ``unshare``
-   works, e.g. in a container or CI): the worker starts under
-   ``unshare --net --pid --mount --fork --kill-child``, so it has no network, sees only its
-   own processes (every process it starts dies with it, detached or not, and it cannot
-   signal other workers or the grader), and over the instructor's secret folders
-   (``solutions/``, ``hidden_tests/``, ``tests/``, ``.git``, the submissions and output
-   folders) an empty read-only tmpfs is mounted. It then drops to the ``nobody`` user with no
-   capabilities and ``no_new_privs`` before importing the submission, so it cannot undo the
-   mounts nor write any file of the grader's.
+1. **Linux namespaces** (when the grader runs as root and ``unshare`` works, e.g. in a
+   container or CI): the worker starts under ``unshare --net --pid --mount --fork
+   --kill-child``, so it has no network, sees only its own processes (every process it starts
+   dies with it, detached or not, and it cannot signal other workers or the grader), an empty
+   unreadable tmpfs covers the instructor's secret folders (``solutions/``, ``hidden_tests/``,
+   ``tests/``, ``.git``, the submissions and output folders), and every mount except the
+   worker's own folder is remounted read-only. It then drops every capability
+   (``setpriv --bounding-set=-all --nnp``) before Python starts, so it can neither undo the
+   mounts nor write any file of the grader's. (It keeps uid 0 without capabilities: the
+   ``nobody`` user could not read a Python installed under ``/root``.)
 2. **Resource limits** (``setrlimit`` before ``exec``): address space (JAX needs ~1.6 GiB of
    address space to import on CPU; default 4 GiB), file size (caps printed output), core
-   dumps off, CPU time, number of processes (enforced for the ``nobody`` user).
+   dumps off, CPU time, number of processes (not enforced for uid 0: there the audit hook
+   and the PID namespace bound process creation).
 3. **A Python audit hook** installed in the worker after its trusted imports and before the
    submission is imported (portable; the only file-system and process guard when not root):
    it refuses process creation (``os.fork``, ``subprocess``, ``os.system``, ``exec``,
@@ -214,7 +216,7 @@ def preexec(memory_mb: int, cpu_seconds: int, nproc: int = 1024):
     Args:
         memory_mb: address-space limit (MiB).
         cpu_seconds: CPU-time limit of the worker (s); SIGXCPU then SIGKILL after it.
-        nproc: limit on processes/threads of the worker's user (enforced for ``nobody``).
+        nproc: limit on processes/threads of the worker's user (not enforced for uid 0).
 
     Returns:
         A function of no arguments for :class:`subprocess.Popen`.

@@ -38,7 +38,16 @@ import numpy as np
 from .. import molecules as _molecules
 from ..geometry import safe_norm
 
-__all__ = ["KINDS", "Ref", "energy", "function", "make_ref", "molecule", "resolve"]
+__all__ = [
+    "KINDS",
+    "Ref",
+    "energy",
+    "function",
+    "make_ref",
+    "molecule",
+    "reference_hessian",
+    "resolve",
+]
 
 _MOLECULES = (
     "water",
@@ -181,6 +190,33 @@ def _molecule(name: str, key: Any, params: dict[str, Any]) -> _molecules.Molecul
     return _molecule_cache[(name, key)]
 
 
+_hessian_cache: dict[Any, np.ndarray] = {}
+
+
+def reference_hessian(name: str, **params: Any) -> np.ndarray:
+    """The library's Hessian of a molecule at its equilibrium geometry (cached, NumPy).
+
+    Computed once per process with :func:`jaxnm_course.hessian` (compiling a molecule's
+    Hessian takes seconds; every test of a session shares it).
+
+    Args:
+        name: a molecule constructor name.
+        **params: its keyword arguments.
+
+    Returns:
+        H, shape (3N, 3N), kcal/mol/Å², read-only.
+    """
+    from ..hessians import hessian
+
+    key = (name, _freeze(params))
+    if key not in _hessian_cache:
+        mol = molecule(name, **params)
+        H = np.array(hessian(mol.energy, mol.R))
+        H.flags.writeable = False
+        _hessian_cache[key] = H
+    return _hessian_cache[key]
+
+
 # --- the trusted implementations (jitted once per shape; parameters are arguments) ----------
 
 
@@ -208,8 +244,10 @@ def _polynomial(x: jax.Array, c: jax.Array) -> jax.Array:
     return jnp.polyval(c[::-1], x)
 
 
-def _f64(x: Any) -> jax.Array:
-    return jnp.asarray(np.asarray(x, dtype=np.float64))
+def _f64(x: Any) -> np.ndarray:
+    # NumPy, not jnp: a Ref may first be resolved inside a trace (jit, eval_shape), and a
+    # cached jnp constant made there would be a leaked tracer.
+    return np.asarray(x, dtype=np.float64)
 
 
 _resolved: dict[Any, Callable[..., Any]] = {}
@@ -224,14 +262,19 @@ def resolve(ref: Ref) -> Callable[..., Any]:
     Returns:
         The callable.
     """
-    if ref._key in _resolved:
-        return _resolved[ref._key]
+    if ref._key not in _resolved:
+        with jax.ensure_compile_time_eval():  # concrete values even when called under a trace
+            _resolved[ref._key] = _build(ref)
+    return _resolved[ref._key]
+
+
+def _build(ref: Ref) -> Callable[..., Any]:
     p = ref.params
     fn: Callable[..., Any]
     if ref.kind == "energy" and ref.name in _MOLECULES:
         fn = molecule(ref.name, **p).energy
     elif ref.name == "spring_network":
-        pairs = jnp.asarray(np.asarray(p["pairs"], dtype=np.int64).reshape(-1, 2))
+        pairs = np.asarray(p["pairs"], dtype=np.int64).reshape(-1, 2)
         k, r0 = _f64(p["k"]), _f64(p["r0"])
 
         def fn(R: Any) -> Any:
@@ -239,7 +282,7 @@ def resolve(ref: Ref) -> Callable[..., Any]:
 
     elif ref.name == "anm":
         pl, d0 = _anm_pairs(np.asarray(p["R0"], dtype=np.float64), float(p["cutoff"]))
-        pairs = jnp.asarray(pl)
+        pairs = pl
         r0 = _f64(d0)
         k = _f64(float(p.get("gamma", 1.0)) * np.ones(len(d0)))
 
@@ -260,5 +303,4 @@ def resolve(ref: Ref) -> Callable[..., Any]:
 
     else:  # pragma: no cover (names are checked when the Ref is made)
         raise ValueError(f"resolve: no implementation for {ref!r}")
-    _resolved[ref._key] = fn
     return fn

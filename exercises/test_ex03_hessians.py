@@ -1,0 +1,125 @@
+"""Visible tests of exercise set 03: Hessians by autodiff, finite differences, HVPs."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import jaxnm_course as nm
+from jaxnm_course.grading import catalog, checks
+from jaxnm_course.grading import strategies as S
+from jaxnm_course.grading.target import load
+
+TITLE = "Hessians by autodiff"
+ex = load("ex03_hessians")
+
+N = S.N_ATOMS
+P = N * (N - 1) // 2
+# rest lengths unrelated to R: the structure is not a minimum, so the Hessian has the
+# tension term too (a stricter test than at a minimum)
+rest = st.lists(st.floats(1.0, 3.0), min_size=P, max_size=P).map(np.array)
+RESHAPE_HINT = "reshape (N, 3, N, 3) to (3N, 3N)"
+
+
+def reference(energy, R):
+    return np.asarray(nm.hessian(energy, R))
+
+
+def student_hessian(fn, energy, R, *args):
+    what = f"{fn}(energy, R{', ...' if args else ''})"
+    return checks.as_array(
+        getattr(ex, fn)(energy, R, *args), what, (3 * N, 3 * N), hint=RESHAPE_HINT
+    )
+
+
+@pytest.mark.points(2)
+@given(R=S.positions(), k=S.spring_constants(), r0=rest)
+def test_hessian_is_symmetric(R, k, r0):
+    H = student_hessian("hessian", S.spring_network(R, k, r0), R)
+    checks.close(H, H.T, "H vs H.T (a Hessian is symmetric)", rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.points(3)
+@given(R=S.positions(), k=S.spring_constants(), r0=rest)
+def test_hessian_matches_the_reference_to_1e_10(R, k, r0):
+    energy = S.spring_network(R, k, r0)
+    H = student_hessian("hessian", energy, R)
+    ref = reference(energy, R)
+    checks.close(
+        H, ref, "hessian vs jaxnm_course.hessian", rtol=1e-10, atol=1e-10 * np.abs(ref).max()
+    )
+
+
+@pytest.mark.points(1)
+def test_hessian_of_water():
+    energy = catalog.energy("water")
+    R = np.asarray(catalog.molecule("water").R)
+    H = checks.as_array(ex.hessian(energy, R), "hessian(water)", (9, 9), hint=RESHAPE_HINT)
+    ref = catalog.reference_hessian("water")
+    checks.close(H, ref, "water Hessian", rtol=1e-10, atol=1e-10 * np.abs(ref).max())
+
+
+@pytest.mark.points(2)
+@given(R=S.positions(), k=S.spring_constants(), r0=rest, Q=S.rotations(), t=S.translations())
+def test_hessian_rotates_as_Q_H_Qt(R, k, r0, Q, t):
+    energy = S.spring_network(R, k, r0)
+    H = student_hessian("hessian", energy, R)
+    H_moved = student_hessian("hessian", energy, R @ Q.T + t)
+    B = np.kron(np.eye(N), Q)  # rotates every atom's (x, y, z) block
+    checks.close(
+        H_moved, B @ H @ B.T, "H of the rotated structure vs Q H Qᵀ", atol=1e-9 * np.abs(H).max()
+    )
+
+
+@pytest.mark.points(2)
+@given(R=S.positions(), k=S.spring_constants(), r0=rest, perm=S.permutations())
+def test_hessian_permutes_with_the_atoms(R, k, r0, perm):
+    pairs = S.all_pairs(N)
+    inverse = np.argsort(perm)
+    energy = catalog.energy("spring_network", pairs=pairs, k=k, r0=r0)
+    relabelled = catalog.energy("spring_network", pairs=inverse[pairs], k=k, r0=r0)
+    H = student_hessian("hessian", energy, R)
+    H_perm = student_hessian("hessian", relabelled, R[perm])
+    idx = (3 * perm[:, None] + np.arange(3)).reshape(-1)
+    checks.close(
+        H_perm, H[np.ix_(idx, idx)], "H of relabelled atoms", atol=1e-10 * np.abs(H).max()
+    )
+
+
+@pytest.mark.points(2)
+@given(R=S.positions(), k=S.spring_constants(), r0=rest)
+def test_hessian_fwd_rev_matches_the_reference(R, k, r0):
+    energy = S.spring_network(R, k, r0)
+    H = student_hessian("hessian_fwd_rev", energy, R)
+    ref = reference(energy, R)
+    checks.close(H, ref, "jacfwd(jacrev) Hessian", rtol=1e-10, atol=1e-10 * np.abs(ref).max())
+
+
+@pytest.mark.points(2)
+@given(R=S.positions(), k=S.spring_constants(), r0=rest)
+def test_finite_differences_agree_to_1e_6(R, k, r0):
+    energy = S.spring_network(R, k, r0)
+    H = student_hessian("finite_difference_hessian", energy, R, 1e-4)
+    ref = reference(energy, R)
+    checks.close(H, ref, "finite-difference Hessian (h = 1e-4 Å)", atol=1e-6 * np.abs(ref).max())
+
+
+@pytest.mark.points(2)
+@given(R=S.positions(), k=S.spring_constants(), r0=rest, v=S.positions())
+def test_hessian_vector_product_is_exact(R, k, r0, v):
+    energy = S.spring_network(R, k, r0)
+    v = v.reshape(-1) - 2.0
+    Hv = checks.as_array(
+        ex.hessian_vector_product(energy, R, v), "hessian_vector_product", (3 * N,)
+    )
+    expected = reference(energy, R) @ v
+    checks.close(Hv, expected, "H v vs the reference H @ v", atol=1e-10 * np.abs(expected).max())
+
+
+@pytest.mark.points(2)
+@given(R=S.positions(), k=S.spring_constants(), r0=rest)
+def test_hessian_from_hvps_matches_the_reference(R, k, r0):
+    energy = S.spring_network(R, k, r0)
+    H = student_hessian("hessian_from_hvps", energy, R)
+    ref = reference(energy, R)
+    checks.close(H, ref, "Hessian from HVPs", rtol=1e-10, atol=1e-10 * np.abs(ref).max())

@@ -1,0 +1,122 @@
+"""Visible tests of exercise set 04: normal modes of molecules (all 3N, no projection)."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import jaxnm_course as nm
+from jaxnm_course.grading import catalog, checks
+from jaxnm_course.grading import strategies as S
+from jaxnm_course.grading.target import load
+
+TITLE = "Normal modes of molecules"
+ex = load("ex04_normal_modes")
+
+N = S.N_ATOMS
+ZERO = 1.0  # cm⁻¹: |ν̃| below this is a numerical zero
+
+
+def network_hessian(R, k):
+    return np.asarray(nm.hessian(S.spring_network(R, k), R))
+
+
+def modes(H, m, n):
+    out = ex.normal_modes(H, m)
+    what = "normal_modes(H, masses)"
+    lam = checks.as_array(checks.field(out, "eigenvalues", what), f"{what}.eigenvalues", (3 * n,))
+    nu = checks.as_array(checks.field(out, "frequencies", what), f"{what}.frequencies", (3 * n,))
+    x = checks.as_array(checks.field(out, "vectors", what), f"{what}.vectors", (3 * n, 3 * n))
+    return lam, nu, x
+
+
+@pytest.mark.points(2)
+@given(R=S.positions(), k=S.spring_constants(), m=S.masses())
+def test_mass_weighted_hessian(R, k, m):
+    H = network_hessian(R, k)
+    got = checks.as_array(ex.mass_weighted_hessian(H, m), "mass_weighted_hessian", (3 * N, 3 * N))
+    m3 = np.repeat(m, 3)
+    checks.close(got, H / np.sqrt(np.outer(m3, m3)), "H_pq / sqrt(m_p m_q)", rtol=1e-12)
+
+
+@pytest.mark.points(2)
+@given(
+    lam=st.lists(st.floats(-1e4, 1e4, allow_subnormal=False), min_size=8, max_size=8).map(np.array)
+)
+def test_wavenumbers_keep_the_sign_of_imaginary_modes(lam):
+    nu = checks.as_array(ex.eigenvalues_to_wavenumbers(lam), "eigenvalues_to_wavenumbers", (8,))
+    c = nm.units.WAVENUMBER_PER_SQRT_EIGENVALUE
+    checks.close(nu, c * np.sign(lam) * np.sqrt(np.abs(lam)), "wavenumbers (cm⁻¹)", rtol=1e-12)
+
+
+@pytest.mark.points(1)
+def test_diatomic_wavenumber_of_hcl():
+    mol = catalog.molecule("diatomic", symbols=("1H", "35Cl"))
+    m1, m2 = (float(x) for x in mol.masses)
+    nu = checks.as_float(
+        ex.diatomic_wavenumber(mol.parameters["k"], m1, m2), "diatomic_wavenumber"
+    )
+    checks.close(nu, 2990.95, "H35Cl harmonic wavenumber (Huber & Herzberg)", rtol=1e-6)
+
+
+@pytest.mark.points(3)
+@given(R=S.positions(), k=S.spring_constants(), m=S.masses())
+def test_normal_modes_match_the_reference(R, k, m):
+    H = network_hessian(R, k)
+    lam, nu, _ = modes(H, m, N)
+    ref = nm.normal_modes(H, m, project=False)
+    scale = float(np.abs(ref.eigenvalues).max())
+    checks.close(lam, ref.eigenvalues, "eigenvalues (ascending)", atol=1e-10 * scale)
+    vib = np.abs(np.asarray(ref.frequencies)) > ZERO
+    checks.close(nu[vib], np.asarray(ref.frequencies)[vib], "vibrational wavenumbers", rtol=1e-9)
+
+
+@pytest.mark.points(2)
+@given(R=S.positions(), k=S.spring_constants(), m=S.masses())
+def test_vectors_solve_H_x_equals_lambda_M_x(R, k, m):
+    H = network_hessian(R, k)
+    lam, _, x = modes(H, m, N)
+    checks.close(
+        np.linalg.norm(x, axis=0), np.ones(3 * N), "norm of each Cartesian vector", rtol=1e-10
+    )
+    M = np.repeat(m, 3)[:, None]
+    scale = np.abs(H).max()
+    checks.close(H @ x, M * x * lam[None, :], "H x_k vs λ_k M x_k", atol=1e-9 * scale)
+
+
+@pytest.mark.points(2)
+@given(R=S.positions(), k=S.spring_constants(), m=S.masses(), c=st.floats(0.1, 10.0))
+def test_frequencies_scale_as_one_over_sqrt_mass(R, k, m, c):
+    H = network_hessian(R, k)
+    _, nu, _ = modes(H, m, N)
+    _, nu_heavy, _ = modes(H, c * m, N)
+    vib = np.abs(nu) > ZERO * max(1.0, np.sqrt(c))
+    checks.close(nu_heavy[vib], nu[vib] / np.sqrt(c), "ν̃(c m) vs ν̃(m) / sqrt(c)", rtol=1e-9)
+
+
+@pytest.mark.points(2)
+def test_water_has_exactly_six_zero_modes():
+    mol = catalog.molecule("water")
+    H = catalog.reference_hessian("water")
+    _, nu, _ = modes(H, np.asarray(mol.masses), 3)
+    n_zero = int(np.sum(np.abs(nu) < ZERO))
+    assert n_zero == 6, f"water: {n_zero} modes with |ν̃| < 1 cm⁻¹, expected 6 (3 + 3 rotations)"
+    m3 = np.repeat(np.asarray(mol.masses), 3)
+    lam = np.linalg.eigvalsh(H / np.sqrt(np.outer(m3, m3)))[-3:]  # NumPy's LAPACK
+    ref = nm.units.WAVENUMBER_PER_SQRT_EIGENVALUE * np.sqrt(lam)
+    checks.close(np.sort(nu)[6:], ref, "water's three vibrations", rtol=1e-8)
+
+
+@pytest.mark.points(2)
+def test_co2_has_exactly_five_zero_modes():
+    mol = catalog.molecule("carbon_dioxide")
+    H = catalog.reference_hessian("carbon_dioxide")
+    _, nu, _ = modes(H, np.asarray(mol.masses), 3)
+    n_zero = int(np.sum(np.abs(nu) < ZERO))
+    assert n_zero == 5, f"CO2 (linear): {n_zero} modes with |ν̃| < 1 cm⁻¹, expected 5"
+    # analytic: symmetric stretch sqrt(k / m_O), antisymmetric sqrt(k / m_O (1 + 2 m_O / m_C))
+    k = mol.parameters["k_stretch"]
+    mO, mC = float(mol.masses[0]), float(mol.masses[1])
+    c = nm.units.WAVENUMBER_PER_SQRT_EIGENVALUE
+    stretches = [c * np.sqrt(k / mO), c * np.sqrt(k / mO * (1 + 2 * mO / mC))]
+    checks.close(np.sort(nu)[-2:], stretches, "CO2 stretches vs the analytic formulas", rtol=1e-8)

@@ -1,0 +1,74 @@
+"""Visible tests of exercise set 06: the harmonic chain and its dispersion relation."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from jaxnm_course.grading import catalog, checks
+from jaxnm_course.grading.target import load
+
+TITLE = "Harmonic chain and dispersion"
+ex = load("ex06_chain")
+
+NS = st.sampled_from([6, 10])  # bucketed sizes: two compilations at most
+springs = st.floats(0.5, 50.0)
+masses = st.floats(1.0, 50.0)
+spacings = st.floats(1.0, 4.0)
+
+
+@pytest.mark.points(2)
+@given(n=NS, k=springs)
+def test_chain_hessian_is_k_times_the_path_laplacian(n, k):
+    K = checks.as_array(ex.chain_hessian(n, k), "chain_hessian(n, k)", (n, n))
+    A = np.diag(np.ones(n - 1), 1)
+    A = A + A.T
+    checks.close(K, k * (np.diag(A.sum(1)) - A), "chain Hessian", rtol=1e-12)
+
+
+@pytest.mark.points(2)
+def test_chain_hessian_matches_autodiff_of_the_chain_energy():
+    n, k = 6, 3.5
+    H = catalog.reference_hessian("harmonic_chain", n=n, k=k, a=1.5)
+    K = checks.as_array(ex.chain_hessian(n, k), "chain_hessian(6, 3.5)", (n, n))
+    checks.close(K, H[0::3, 0::3], "the x-x block of the 3D chain's Hessian", atol=1e-10)
+
+
+@pytest.mark.points(3)
+@given(n=NS, k=springs, m=masses)
+def test_free_chain_eigenvalues_are_analytic(n, k, m):
+    lam = checks.as_array(ex.chain_eigenvalues(n, k, m), "chain_eigenvalues(n, k, m)", (n,))
+    j = np.arange(n)
+    expected = 2 * k / m * (1 - np.cos(np.pi * j / n))
+    checks.close(lam, expected, "ω_j² = 2k/m (1 - cos(π j / N))", atol=1e-10 * expected.max())
+
+
+@pytest.mark.points(3)
+@given(n=NS, k=springs, m=masses, a=spacings)
+def test_ring_eigenvalues_follow_the_dispersion_relation(n, k, m, a):
+    lam = checks.as_array(ex.ring_eigenvalues(n, k, m), "ring_eigenvalues(n, k, m)", (n,))
+    q = 2 * np.pi * np.arange(n) / (n * a)
+    expected = np.sort((2 * np.sqrt(k / m) * np.sin(q * a / 2)) ** 2)
+    checks.close(lam, expected, "ring eigenvalues vs ω(q_j)²", atol=1e-10 * expected.max())
+
+
+@pytest.mark.points(2)
+@given(k=springs, m=masses, a=spacings)
+def test_dispersion_relation(k, m, a):
+    q = np.linspace(-np.pi / a, np.pi / a, 9)
+    w = checks.as_array(ex.dispersion(q, k, m, a), "dispersion(q, k, m, a)", (9,))
+    checks.close(w, 2 * np.sqrt(k / m) * np.abs(np.sin(q * a / 2)), "ω(q)", rtol=1e-12, atol=1e-14)
+    checks.close(w[[0, -1]], [2 * np.sqrt(k / m)] * 2, "ω at the zone boundary ±π/a", rtol=1e-12)
+
+
+@pytest.mark.points(3)
+@given(k=springs, m=masses, a=spacings)
+def test_group_velocity(k, m, a):
+    q = np.linspace(0.05, 0.95, 7) * np.pi / a
+    v = checks.as_array(ex.group_velocity(q, k, m, a), "group_velocity(q, k, m, a)", (7,))
+    checks.close(
+        v, a * np.sqrt(k / m) * np.cos(q * a / 2), "dω/dq = a sqrt(k/m) cos(qa/2)", rtol=1e-10
+    )
+    # the long-wavelength limit is the speed of sound a sqrt(k/m)
+    v0 = checks.as_array(ex.group_velocity(np.array([1e-6] * 7), k, m, a), "group_velocity", (7,))
+    checks.close(v0, [a * np.sqrt(k / m)] * 7, "speed of sound", rtol=1e-9)

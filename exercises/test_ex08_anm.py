@@ -1,0 +1,120 @@
+"""Visible tests of exercise set 08: the anisotropic network model and mode overlaps."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import jaxnm_course as nm
+from jaxnm_course.grading import catalog, checks
+from jaxnm_course.grading import strategies as S
+from jaxnm_course.grading.target import load
+
+TITLE = "Anisotropic network model"
+ex = load("ex08_anm")
+
+N = S.N_ATOMS
+gammas = st.floats(0.5, 2.0)
+shifts = (
+    st.lists(st.floats(-0.6, 0.6), min_size=3 * N, max_size=3 * N)
+    .map(lambda v: np.reshape(v, (N, 3)))
+    .filter(lambda d: np.linalg.norm(d) > 0.1)
+)
+P = 6  # contacts per example: fixed, so that JAX compiles once
+
+
+def cutoff_for(R0, p=P):
+    """A cutoff between the p-th and (p+1)-th shortest distance: p contacts (unless tied)."""
+    d = np.sort(np.linalg.norm(R0[:, None] - R0[None], axis=-1)[np.triu_indices(len(R0), 1)])
+    while p < len(d) - 1 and d[p] - d[p - 1] < 1e-3:
+        p += 1
+    return float(0.5 * (d[p - 1] + d[p]))
+
+
+def reference_hessian(R0, cutoff, gamma):
+    """Autodiff of the whole ANM energy at R0 (the library; shares no code with the blocks)."""
+    energy = catalog.energy("anm", R0=R0, cutoff=cutoff, gamma=gamma)
+    return np.asarray(nm.hessian(energy, R0))
+
+
+def hessian(fn, R0, cutoff, gamma):
+    H = getattr(ex, fn)(R0, cutoff, gamma)
+    return checks.as_array(
+        H, f"{fn}(R0, cutoff, gamma)", (3 * N, 3 * N), hint="(3N, 3N), atom-major"
+    )
+
+
+@pytest.mark.points(1)
+@given(R=S.positions())
+def test_contacts(R):
+    cutoff = cutoff_for(R)
+    got = checks.as_array(ex.contacts(R, cutoff), "contacts(R0, cutoff)", float64=False)
+    expected = [
+        (i, j) for i in range(N) for j in range(i + 1, N) if np.linalg.norm(R[j] - R[i]) <= cutoff
+    ]
+    assert sorted(map(tuple, got.reshape(-1, 2).tolist())) == expected, (
+        f"contacts: expected {expected}, got {got.tolist()}"
+    )
+
+
+@pytest.mark.points(1)
+@given(R=S.positions(), gamma=gammas)
+def test_super_element(R, gamma):
+    block = checks.as_array(
+        ex.super_element(R[0], R[1], gamma), "super_element(ri, rj, gamma)", (3, 3)
+    )
+    d = R[1] - R[0]
+    checks.close(
+        block, -gamma * np.outer(d, d) / d.dot(d), "-γ d dᵀ / |d|²", rtol=1e-12, atol=1e-14
+    )
+
+
+@pytest.mark.points(3)
+@given(R=S.positions(), gamma=gammas)
+def test_anm_hessian_matches_autodiff_of_the_energy(R, gamma):
+    cutoff = cutoff_for(R)
+    H = hessian("anm_hessian", R, cutoff, gamma)
+    checks.close(H, reference_hessian(R, cutoff, gamma), "ANM Hessian", atol=1e-10)
+
+
+@pytest.mark.points(2)
+@given(R=S.positions(), Q=S.rotations(), t=S.translations())
+def test_anm_hessian_symmetric_zero_sums_six_zero_modes_and_equivariant(R, Q, t):
+    cutoff = 1e3  # every pair: a rigid network
+    H = hessian("anm_hessian", R, cutoff, 1.0)
+    checks.close(H, H.T, "H vs Hᵀ", atol=1e-12)
+    checks.close(H.reshape(N, 3, N, 3).sum(2), np.zeros((N, 3, 3)), "block row sums", atol=1e-12)
+    lam = np.linalg.eigvalsh(H)
+    assert np.sum(np.abs(lam) < 1e-8) == 6, f"expected 6 zero eigenvalues, got {lam[:8]}"
+    B = np.kron(np.eye(N), Q)
+    moved = hessian("anm_hessian", R @ Q.T + t, cutoff, 1.0)
+    checks.close(moved, B @ H @ B.T, "H of the rotated structure vs Q H Qᵀ", atol=1e-10)
+
+
+@pytest.mark.points(3)
+@given(R0=S.positions(), dR=shifts, gamma=gammas)
+def test_anm_energy_of_a_deformed_structure(R0, dR, gamma):
+    cutoff = cutoff_for(R0)
+    R = R0 + dR
+    E = checks.as_float(ex.anm_energy(R, R0, cutoff, gamma), "anm_energy(R, R0, cutoff, gamma)")
+    expected = float(catalog.energy("anm", R0=R0, cutoff=cutoff, gamma=gamma)(R))
+    checks.close(E, expected, "ANM energy (contacts of R0)", rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.points(3)
+@given(R=S.positions(), gamma=gammas)
+def test_anm_hessian_autodiff_per_contact(R, gamma):
+    cutoff = cutoff_for(R)
+    H = hessian("anm_hessian_autodiff", R, cutoff, gamma)
+    checks.close(
+        H, reference_hessian(R, cutoff, gamma), "per-contact autodiff Hessian", atol=1e-10
+    )
+
+
+@pytest.mark.points(2)
+@given(V=S.positions(n=2 * N).map(lambda x: x.reshape(3 * N, 2) - 2.0), dR=shifts)
+def test_overlaps(V, dR):
+    o = checks.as_array(ex.overlaps(V, dR), "overlaps(vectors, dR)", (2,))
+    d = dR.reshape(-1)
+    expected = np.abs(V.T @ d) / np.linalg.norm(V, axis=0) / np.linalg.norm(d)
+    checks.close(o, expected, "|v · d| / (|v| |d|)", rtol=1e-10)

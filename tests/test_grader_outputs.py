@@ -222,3 +222,31 @@ def test_gradescope_bundle_grades_a_submission(tmp_path):
     assert gradescope.find_submission(root / "submission", tmp_path) == (
         root / "submission" / "upload"
     )
+
+
+@pytest.mark.slow
+def test_check_fails_when_a_solution_is_wrong(tmp_path):
+    """`jaxnm-grade check` on a course whose ex01 solution is a known mutant: exit 1."""
+    import shutil
+    import tomllib
+
+    course = tmp_path / "course"
+    for d in ("exercises", "hidden_tests", "solutions"):
+        (course / d).mkdir(parents=True)
+        for name in ("__init__.py", "conftest.py", "test_ex01_jax_basics.py"):
+            if (ROOT / d / name).is_file():
+                shutil.copy(ROOT / d / name, course / d / name)
+    shutil.copy(ROOT / "pyproject.toml", course / "pyproject.toml")
+    shutil.copy(ROOT / "exercises" / "ex01_jax_basics.py", course / "exercises")
+    mutant = tomllib.loads((ROOT / "tests/mutants/ex01_force_sign/mutant.toml").read_text())
+    source = (ROOT / "solutions" / mutant["file"]).read_text()
+    for edit in mutant["edit"]:
+        assert edit["old"] in source
+        source = source.replace(edit["old"], edit["new"])
+    (course / "solutions" / mutant["file"]).write_text(source)
+    out = tmp_path / "out"
+    rc = cli.main(["check", "--course", str(course), "--out", str(out), "--call-timeout", "30"])
+    assert rc == 1
+    with open(out / "grades.csv", newline="") as f:
+        (row,) = list(csv.DictReader(f))
+    assert 0 < float(row["total"]) < float(row["max"])

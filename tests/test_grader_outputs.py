@@ -250,3 +250,20 @@ def test_check_fails_when_a_solution_is_wrong(tmp_path):
     with open(out / "grades.csv", newline="") as f:
         (row,) = list(csv.DictReader(f))
     assert 0 < float(row["total"]) < float(row["max"])
+
+
+def test_progress_bar_only_on_a_terminal():
+    import io
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    assert cli._progress_bar(io.StringIO()) is None
+    tty = Tty()
+    show = cli._progress_bar(tty)
+    show(1, 4, "alice")
+    show(4, 4, "bob")
+    assert "[#######" in tty.getvalue()
+    assert "4/4 bob" in tty.getvalue()
+    assert tty.getvalue().endswith("\n")

@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from jaxnm_course import load_structure
+from jaxnm_course import enm, load_structure
 from jaxnm_course.grading import checks
 from jaxnm_course.grading import strategies as S
 from jaxnm_course.grading.target import load
@@ -109,3 +109,13 @@ def test_cross_correlations(cutoff):
     p = np.linalg.pinv(G)
     d = np.sqrt(np.diag(p))
     checks.close(C, p / np.outer(d, d), "C_ij = Γ⁺_ij / sqrt(Γ⁺_ii Γ⁺_jj)", atol=1e-9)
+
+
+@pytest.mark.points(1)
+@settings(max_examples=5)
+@given(cutoff=cutoffs, gamma=gammas)
+def test_kirchhoff_matches_the_enm_library(cutoff, gamma):
+    G = kirchhoff(UBI, cutoff, gamma)
+    checks.close(
+        G, np.asarray(enm.gnm_kirchhoff(UBI, cutoff, gamma)), "Γ vs jaxnm_course.enm", atol=1e-12
+    )

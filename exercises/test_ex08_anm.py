@@ -2,10 +2,11 @@
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import jaxnm_course as nm
+from jaxnm_course import enm, load_structure
 from jaxnm_course.grading import catalog, checks
 from jaxnm_course.grading import strategies as S
 from jaxnm_course.grading.target import load
@@ -14,6 +15,7 @@ TITLE = "Anisotropic network model"
 ex = load("ex08_anm")
 
 N = S.N_ATOMS
+UBI = np.asarray(load_structure("1UBI").R)  # ubiquitin Cα, 76 residues (bundled)
 gammas = st.floats(0.5, 2.0)
 shifts = (
     st.lists(st.floats(-0.6, 0.6), min_size=3 * N, max_size=3 * N)
@@ -118,3 +120,21 @@ def test_overlaps(V, dR):
     d = dR.reshape(-1)
     expected = np.abs(V.T @ d) / np.linalg.norm(V, axis=0) / np.linalg.norm(d)
     checks.close(o, expected, "|v · d| / (|v| |d|)", rtol=1e-10)
+
+
+@pytest.mark.points(2)
+@settings(max_examples=3)
+@given(gamma=gammas)
+def test_anm_hessian_of_ubiquitin_matches_the_enm_library(gamma):
+    cutoff = 15.0  # ProDy's default; one contact list, so JAX compiles once
+    H = checks.as_array(
+        ex.anm_hessian(UBI, cutoff, gamma), "anm_hessian(1UBI)", (3 * len(UBI),) * 2
+    )
+    ref = np.asarray(enm.anm_hessian(UBI, cutoff, gamma))
+    checks.close(H, ref, "ANM Hessian of 1UBI vs jaxnm_course.enm.anm_hessian", atol=1e-12)
+    pairs = enm.contact_pairs(UBI, cutoff)[:3]
+    for (i, j), block in zip(
+        pairs, np.asarray(enm.anm_super_elements(UBI, pairs, gamma)), strict=True
+    ):
+        got = checks.as_array(ex.super_element(UBI[i], UBI[j], gamma), "super_element", (3, 3))
+        checks.close(got, block, f"super-element ({i}, {j}) vs enm.anm_super_elements", atol=1e-14)

@@ -15,6 +15,7 @@ and never switched on behind your back (see :mod:`jaxnm_course.precision`)::
 
 from . import (
     elements,
+    enm,
     geometry,
     hessians,
     modes,
@@ -25,6 +26,7 @@ from . import (
     thermo,
     units,
 )
+from .enm import DisconnectedNetworkError, anm, anm_hessian, gnm, gnm_kirchhoff
 from .geometry import rigid_body_modes, safe_norm
 from .hessians import finite_difference_hessian, hessian, hessian_vector_product, hvp_fn
 from .modes import Modes, mass_weight, n_imaginary, normal_modes
@@ -35,15 +37,21 @@ from .thermo import Thermo, classical_limit, harmonic_thermo
 __version__ = "0.1.0"
 
 __all__ = [
+    "DisconnectedNetworkError",
     "Modes",
     "PrecisionError",
     "Structure",
     "Thermo",
     "__version__",
+    "anm",
+    "anm_hessian",
     "classical_limit",
     "elements",
+    "enm",
     "finite_difference_hessian",
     "geometry",
+    "gnm",
+    "gnm_kirchhoff",
     "harmonic_thermo",
     "hessian",
     "hessian_vector_product",

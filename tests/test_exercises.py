@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -54,25 +55,61 @@ def rounds(mutants):
     return [[v[r] for v in by_set.values() if r < len(v)] for r in range(depth)]
 
 
-@pytest.fixture(scope="module")
-def solutions_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("solutions") / "results.json"
-    return run_session("solutions", out, paths=("exercises", "hidden_tests"))
+def partial_target(folder: Path) -> Path:
+    """The stubs with ex01's spring_energy filled in and ex02 broken (a syntax error)."""
+    folder.mkdir()
+    for p in EXERCISES.glob("ex[0-9]*_*.py"):
+        (folder / p.name).write_text(p.read_text())
+    ex01 = (
+        (folder / "ex01_jax_basics.py")
+        .read_text()
+        .replace(
+            'raise NotImplementedError("ex01: spring_energy not implemented yet")',
+            "return jnp.sum(0.5 * k * (jnp.asarray(r) - r0) ** 2)",
+        )
+    )
+    (folder / "ex01_jax_basics.py").write_text(ex01)
+    (folder / "ex02_energies.py").write_text("def pair_distances(R, pairs)\n    return R\n")
+    return folder
 
 
 @pytest.fixture(scope="module")
-def stubs_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("stubs") / "results.json"
-    return run_session("exercises", out)
+def sessions(tmp_path_factory):
+    """Every exercise session this file needs, two at a time (the machine has 2 cores)."""
+    base = tmp_path_factory.mktemp("sessions")
+    jobs = {
+        "solutions": ("solutions", (), ("exercises", "hidden_tests")),
+        "stubs": ("exercises", (), ("exercises",)),
+        "partial": (partial_target(base / "partial"), ("-m", "ex01 or ex02"), ("exercises",)),
+    }
+    fast = ("--hypothesis-profile", "grading-fast")
+    for n, group in enumerate(rounds(MUTANTS)):
+        folder = mutants_mod.build(group, SOLUTIONS, base / f"round{n}")
+        marker = " or ".join(sorted(m.exercise for m in group))
+        jobs[f"round{n}"] = (folder, ("-m", marker, *fast), ("exercises",))
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = {
+            name: pool.submit(run_session, target, base / f"{name}.json", *args, paths=paths)
+            for name, (target, args, paths) in jobs.items()
+        }
+        return {name: f.result() for name, f in futures.items()}
 
 
 @pytest.fixture(scope="module")
-def mutant_runs(tmp_path_factory):
+def solutions_run(sessions):
+    return sessions["solutions"]
+
+
+@pytest.fixture(scope="module")
+def stubs_run(sessions):
+    return sessions["stubs"]
+
+
+@pytest.fixture(scope="module")
+def mutant_runs(sessions):
     results = {}
     for n, group in enumerate(rounds(MUTANTS)):
-        folder = mutants_mod.build(group, SOLUTIONS, tmp_path_factory.mktemp(f"round{n}") / "t")
-        marker = " or ".join(sorted(m.exercise for m in group))
-        code, res, text = run_session(folder, folder.parent / "results.json", "-m", marker)
+        code, res, text = sessions[f"round{n}"]
         assert code in (0, 1), f"round {n} crashed (exit {code}):\n{text[-4000:]}"
         for m in group:
             results[m.name] = res
@@ -146,8 +183,11 @@ def test_stub_signatures_and_docstrings_equal_the_solution(name):
     solution = (SOLUTIONS / name).read_text()
     stub = (EXERCISES / name).read_text()
     assert stubs.api(stub) == stubs.api(solution)
-    functions = [n.name for n in ast.parse(solution).body if isinstance(n, ast.FunctionDef)]
-    for fn in functions:  # every graded function of the solution is a hole in the stub
+    tree = ast.parse(solution)
+    functions = [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
+    public = [fn for fn in functions if not fn.startswith("_")]
+    assert public
+    for fn in public:  # every public function of the solution is a hole in the stub
         assert f'raise NotImplementedError("{name[:4]}: {fn} not implemented yet")' in stub
 
 
@@ -176,20 +216,9 @@ def test_mutant_edits_must_match_exactly_once():
         mutants_mod.apply((SOLUTIONS / m.file).read_text(), broken)
 
 
-def test_partial_work_scores_and_broken_files_are_errors_not_crashes(tmp_path):
+def test_partial_work_scores_and_broken_files_are_errors_not_crashes(sessions):
     """A student fills in one function of ex01 and breaks ex02: the session still runs."""
-    target = tmp_path / "t"
-    target.mkdir()
-    for p in EXERCISES.glob("ex[0-9]*_*.py"):
-        (target / p.name).write_text(p.read_text())
-    ex01 = (target / "ex01_jax_basics.py").read_text()
-    ex01 = ex01.replace(
-        'raise NotImplementedError("ex01: spring_energy not implemented yet")',
-        "return jnp.sum(0.5 * k * (jnp.asarray(r) - r0) ** 2)",
-    )
-    (target / "ex01_jax_basics.py").write_text(ex01)
-    (target / "ex02_energies.py").write_text("def pair_distances(R, pairs)\n    return R\n")
-    code, results, text = run_session(target, tmp_path / "r.json", "-m", "ex01 or ex02")
+    code, results, text = sessions["partial"]
     assert code == 1, text[-3000:]
     by_name = {t["name"]: t for t in results["tests"]}
     energy_tests = [t for n, t in by_name.items() if n.startswith("test_spring_energy")]

@@ -18,7 +18,8 @@ Loaded by ``exercises/conftest.py`` (``pytest_plugins = ["jaxnm_course.grading.p
   GRADING_CONTRACT.md) at the end of the session.
 * Hypothesis profiles: ``student`` (example database on, no deadline) and ``grading``
   (derandomized, no database, no deadline), chosen by the environment variable
-  ``JAXNM_HYPOTHESIS_PROFILE`` (default ``student``).
+  ``JAXNM_HYPOTHESIS_PROFILE`` (default ``student``); ``grading-fast`` is ``grading``
+  without shrinking (for checking that mutants lose points; ``--hypothesis-profile``).
 """
 
 from __future__ import annotations
@@ -52,6 +53,13 @@ _COMMON = {
 }
 settings.register_profile("student", **_COMMON)
 settings.register_profile("grading", derandomize=True, database=None, **_COMMON)
+# For the package's own checks that wrong answers lose points: like "grading", without the
+# search for the smallest counterexample (select it with --hypothesis-profile grading-fast).
+settings.register_profile(
+    "grading-fast",
+    parent=settings.get_profile("grading"),
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+)
 _profile = os.environ.get("JAXNM_HYPOTHESIS_PROFILE", "student")
 if _profile not in PROFILES:
     raise ValueError(

@@ -137,6 +137,11 @@ ATTACKS = textwrap.dedent(
                 pass
         return 1
 
+    def raise_limits():
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        return "raised"
+
     def use_library():
         import jaxnm_course
         return jaxnm_course.__name__
@@ -168,7 +173,12 @@ BLOCKED = [
     "use_ctypes",
     "connect",
     "walk_gc",
+    "raise_limits",
 ]
+
+# The trusted side runs JAX (multithreaded) when it spawns workers, as in a grading session:
+# spawning must not fork with a preexec_fn (JAX's at-fork warning would fail the test).
+jnp_ready = __import__("jax").numpy.ones(3).block_until_ready()
 
 MODES = ["auto", "off"] if sandbox.namespaces_available() else ["off"]
 

@@ -347,11 +347,12 @@ class Worker:
             "deny": [*self.hide, self.tmp_root, out_path],
             "forbid": self.forbid,
             "max_bytes": codec.MAX_MESSAGE_BYTES,
+            "memory_mb": self.memory_mb,
+            "cpu_seconds": int(max(self.submission_timeout, self.call_timeout) * 2 + 60),
         }
         argv = [sys.executable, "-I", "-m", "jaxnm_course.grading.worker", json.dumps(cfg)]
         if self.use_ns:
             argv = sandbox.namespace_command(work, self.hide, argv)
-        cpu = int(max(self.submission_timeout, self.call_timeout) * 2 + 60)
         try:
             self.proc = subprocess.Popen(
                 argv,
@@ -362,7 +363,6 @@ class Worker:
                 env=sandbox.worker_env(work),
                 pass_fds=(req_r, resp_w),
                 start_new_session=True,
-                preexec_fn=sandbox.preexec(self.memory_mb, cpu),
                 close_fds=True,
             )
         finally:

@@ -43,9 +43,9 @@ from pathlib import Path
 __all__ = [
     "DEFAULT_MEMORY_MB",
     "NOBODY",
+    "apply_limits",
     "namespace_command",
     "namespaces_available",
-    "preexec",
     "secret_paths",
     "worker_env",
 ]
@@ -113,7 +113,11 @@ def namespace_command(workdir: str, hide: Iterable[str], argv: list[str]) -> lis
         The full command line.
     """
     hide = [h for h in hide if " " not in h and "\n" not in h]
+    # setpriv --pdeathsig: unshare (and so the whole namespace) dies with the grader.
+    setpriv = shutil.which("setpriv")
+    prefix = [setpriv, "--pdeathsig", "KILL"] if setpriv else []
     return [
+        *prefix,
         shutil.which("unshare") or "unshare",
         "--net",
         "--pid",
@@ -210,32 +214,28 @@ def worker_env(tmp: str) -> dict[str, str]:
     return env
 
 
-def preexec(memory_mb: int, cpu_seconds: int, nproc: int = 1024):
-    """Return a ``preexec_fn`` applying the worker's resource limits in the child.
+def apply_limits(memory_mb: int, cpu_seconds: int, nproc: int = 1024) -> None:
+    """Apply the worker's resource limits to the calling process (the worker, at start-up).
+
+    Done by the worker itself before any student code runs, not in a ``preexec_fn``: forking
+    a multithreaded process (the trusted pytest has JAX's threads) with a ``preexec_fn`` runs
+    JAX's at-fork warning, which pytest turns into a failure. The audit hook then refuses
+    ``resource.setrlimit``, so the limits stay.
 
     Args:
         memory_mb: address-space limit (MiB).
         cpu_seconds: CPU-time limit of the worker (s); SIGXCPU then SIGKILL after it.
         nproc: limit on processes/threads of the worker's user (not enforced for uid 0).
-
-    Returns:
-        A function of no arguments for :class:`subprocess.Popen`.
     """
+    mem = int(memory_mb) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CPU, (int(cpu_seconds), int(cpu_seconds) + 5))
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+    # Die with the process that started us (PR_SET_PDEATHSIG = 1).
+    with contextlib.suppress(Exception):
+        import ctypes
 
-    def _apply() -> None:
-        mem = int(memory_mb) * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_FILE_BYTES, MAX_FILE_BYTES))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        resource.setrlimit(resource.RLIMIT_CPU, (int(cpu_seconds), int(cpu_seconds) + 5))
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
-        # Die with the trusted process that started us (PR_SET_PDEATHSIG = 1).
-        try:
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
-        except Exception:
-            pass
-
-    return _apply
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)

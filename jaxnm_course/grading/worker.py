@@ -60,6 +60,8 @@ _DENY_EVENTS = frozenset(
         "os.setuid",
         "os.setgid",
         "os.chroot",
+        "resource.setrlimit",
+        "resource.prlimit",
     ]
 )
 _PATH_EVENTS_WRITE = frozenset(
@@ -243,6 +245,9 @@ def main(argv: list[str] | None = None) -> None:
     deny = list(cfg.get("deny", []))
     forbid = tuple(cfg.get("forbid", []))
     max_bytes = int(cfg.get("max_bytes", 256 << 20))
+    from jaxnm_course.grading import sandbox
+
+    sandbox.apply_limits(int(cfg.get("memory_mb", 4096)), int(cfg.get("cpu_seconds", 1860)))
 
     # 1. Trusted imports.
     import jax

@@ -1,0 +1,83 @@
+"""Batch grading speed: ``jaxnm-grade grade`` on N copies of the solutions (not run in CI).
+
+    OPENBLAS_NUM_THREADS=1 JAX_PLATFORMS=cpu python benchmarks/grader_speed.py [N] [WORKERS]
+
+(BASELINE_RUNS=1 to time the baseline once.)
+
+Compares, on the same machine and exercise sets:
+
+* the isolated batch grader: N submissions, WORKERS in parallel (default N=40, WORKERS=2);
+* the baseline the issue names: ``pytest exercises --target solutions`` (in-process, no
+  isolation) run once per submission, one after the other, measured on 2 runs and scaled
+  to N (and divided by WORKERS for a fair "same cores" figure).
+
+Prints wall times and the ratios. Every graded copy must get full marks.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def baseline_once() -> float:
+    env = dict(os.environ, JAXNM_HYPOTHESIS_PROFILE="grading", JAX_PLATFORMS="cpu")
+    env.pop("JAXNM_GRADE_REMOTE", None)
+    t0 = time.perf_counter()
+    files = sorted(map(str, (ROOT / "exercises").glob("test_ex*.py")))
+    files += sorted(map(str, (ROOT / "hidden_tests").glob("test_ex*.py")))
+    cmd = [sys.executable, "-m", "pytest", *files, "--target", "solutions", "-q"]
+    r = subprocess.run(
+        [*cmd, "-p", "no:cacheprovider"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    dt = time.perf_counter() - t0
+    if r.returncode != 0:
+        raise SystemExit(f"baseline failed:\n{r.stdout[-2000:]}")
+    return dt
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 40
+    workers = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+    print(f"{n} submissions, {workers} workers, {os.cpu_count()} cores")
+    print(f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'unset')}")
+    base = [baseline_once() for _ in range(int(os.environ.get("BASELINE_RUNS", "2")))]
+    per = min(base)
+    print(f"baseline: pytest --target solutions, one submission: {per:.1f} s (runs {base})")
+    with tempfile.TemporaryDirectory() as tmp:
+        subs = Path(tmp) / "subs"
+        subs.mkdir()
+        for i in range(n):
+            shutil.copytree(ROOT / "solutions", subs / f"student{i:03d}")
+        out = Path(tmp) / "out"
+        t0 = time.perf_counter()
+        cmd = [sys.executable, "-m", "jaxnm_course.grading.cli", "grade", str(subs)]
+        subprocess.run(
+            [*cmd, "--out", str(out), "--workers", str(workers)],
+            check=True,
+        )
+        total = time.perf_counter() - t0
+        with open(out / "grades.csv", newline="") as f:
+            rows = list(csv.DictReader(f))
+    full = sum(r["total"] == r["max"] and float(r["max"]) > 0 for r in rows)
+    print(f"isolated batch: {total:.1f} s for {n} ({total / n:.1f} s per submission)")
+    print(f"full marks: {full}/{len(rows)}")
+    print(f"ratio to {n} sequential baseline runs: {total / (n * per):.2f}")
+    spread = total / (n * per / workers)
+    print(f"ratio to {n} baseline runs spread over {workers} cores: {spread:.2f}")
+
+
+if __name__ == "__main__":
+    main()

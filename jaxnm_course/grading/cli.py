@@ -1,0 +1,179 @@
+"""The instructor's command line, ``jaxnm-grade`` (see ``docs/instructor.md``).
+
+::
+
+    jaxnm-grade check                       # grade solutions/: exit 1 unless full marks
+    jaxnm-grade release OUT                 # the student release (no solutions, no hidden tests)
+    jaxnm-grade grade SUBMISSIONS --out OUT # batch grading into OUT/grades.csv and per student
+    jaxnm-grade gradescope OUT.zip          # a Gradescope autograder bundle
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from jaxnm_course.grading import batch, sandbox
+
+__all__ = ["main"]
+
+
+def _progress_bar(stream):
+    if not stream.isatty():
+        return None
+
+    def show(done: int, total: int, student: str) -> None:
+        width = 30
+        filled = int(width * done / max(total, 1))
+        bar = "#" * filled + "." * (width - filled)
+        stream.write(f"\r[{bar}] {done}/{total} {student[:30]:<30}")
+        if done == total:
+            stream.write("\n")
+        stream.flush()
+
+    return show
+
+
+def _add_limits(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="submissions graded in parallel (default: the core count)",
+    )
+    p.add_argument(
+        "--call-timeout",
+        type=float,
+        default=60.0,
+        help="wall-clock limit of one call of student code, s (default 60)",
+    )
+    p.add_argument(
+        "--submission-timeout",
+        type=float,
+        default=900.0,
+        help="time budget of one submission's calls, s (default 900)",
+    )
+    p.add_argument(
+        "--memory",
+        type=int,
+        default=sandbox.DEFAULT_MEMORY_MB,
+        help=f"address-space limit of a worker, MiB (default {sandbox.DEFAULT_MEMORY_MB}; "
+        "importing JAX needs ~1700)",
+    )
+    p.add_argument(
+        "--only",
+        default="",
+        help="comma-separated exercise sets to grade (e.g. ex01,ex02; default: all)",
+    )
+    p.add_argument("--course", type=Path, default=None, help="course folder (default: this one)")
+    p.add_argument(
+        "--forbid",
+        default="auto",
+        help="modules submissions may not import: auto (the library, unless a solution "
+        "imports it), none, or a comma-separated list",
+    )
+    p.add_argument(
+        "--no-namespaces",
+        action="store_true",
+        help="do not use Linux namespaces even when running as root",
+    )
+
+
+def _options(args: argparse.Namespace) -> batch.Options:
+    return batch.Options(
+        course=(args.course or batch.course_root()).resolve(),
+        workers=args.workers,
+        call_timeout=args.call_timeout,
+        submission_timeout=args.submission_timeout,
+        memory_mb=args.memory,
+        exercises=[e.strip() for e in args.only.split(",") if e.strip()],
+        namespaces="off" if args.no_namespaces else "auto",
+        forbid=None
+        if args.forbid == "auto"
+        else []
+        if args.forbid == "none"
+        else [m.strip() for m in args.forbid.split(",")],
+        progress=_progress_bar(sys.stderr),
+    )
+
+
+def _print_rows(rows: list[batch.GradeRow]) -> None:
+    for r in rows:
+        line = f"{r.student}: {r.total:g}/{r.max:g} {r.status}"
+        if r.reason:
+            line += f" ({r.reason[:120]})"
+        print(line)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``jaxnm-grade``; returns the exit status."""
+    parser = argparse.ArgumentParser(prog="jaxnm-grade", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("grade", help="grade a folder of submissions")
+    p.add_argument("submissions", type=Path, help="folder: one sub-folder or .zip per student")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    _add_limits(p)
+
+    p = sub.add_parser("check", help="grade solutions/ and fail unless it gets full marks")
+    p.add_argument("--out", type=Path, default=None, help="keep the outputs here")
+    _add_limits(p)
+
+    p = sub.add_parser("release", help="build the student release")
+    p.add_argument("out", type=Path, help="output folder (must not exist)")
+    p.add_argument("--course", type=Path, default=None)
+
+    p = sub.add_parser("gradescope", help="build a Gradescope autograder bundle")
+    p.add_argument("out", type=Path, help="the .zip to write")
+    p.add_argument("--course", type=Path, default=None)
+    p.add_argument(
+        "--hidden-visibility",
+        default="after_published",
+        choices=["hidden", "after_due_date", "after_published", "visible"],
+    )
+
+    args = parser.parse_args(argv)
+    if args.command == "grade":
+        if not args.submissions.is_dir():
+            print(f"jaxnm-grade: {args.submissions} is not a folder", file=sys.stderr)
+            return 2
+        rows = batch.grade_all(args.submissions, args.out, _options(args))
+        print(f"graded {len(rows)} submissions into {args.out / 'grades.csv'}")
+        return 0
+    if args.command == "check":
+        opts = _options(args)
+        solutions = opts.course / "solutions"
+        if not solutions.is_dir():
+            print(f"jaxnm-grade check: no {solutions}", file=sys.stderr)
+            return 2
+        with tempfile.TemporaryDirectory() as tmp:
+            out = args.out or Path(tmp) / "out"
+            rows = batch.grade_entries([("solutions", solutions)], out, opts)
+            _print_rows(rows)
+            ok = rows[0].max > 0 and rows[0].total == rows[0].max and rows[0].status == "ok"
+            if not ok:
+                print((out / "solutions" / "feedback.txt").read_text(), file=sys.stderr)
+        print("check: full marks" if ok else "check: FAILED (solutions do not get full marks)")
+        return 0 if ok else 1
+    if args.command == "release":
+        from jaxnm_course.grading import release
+
+        course = (args.course or batch.course_root()).resolve()
+        files = release.build_release(course, args.out)
+        print(f"release: {len(files)} files in {args.out}")
+        return 0
+    if args.command == "gradescope":
+        from jaxnm_course.grading import gradescope
+
+        course = (args.course or batch.course_root()).resolve()
+        gradescope.build_bundle(course, args.out, hidden_visibility=args.hidden_visibility)
+        print(f"gradescope bundle: {args.out}")
+        return 0
+    return 2  # pragma: no cover
+
+
+if __name__ == "__main__":
+    sys.exit(main())

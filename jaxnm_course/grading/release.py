@@ -1,0 +1,183 @@
+"""The student release: the course without solutions, hidden tests or mutants.
+
+``jaxnm-grade release OUT`` copies the course's tracked files (``git ls-files`` when the
+course is a git checkout, else every file) except instructor material, then scans the copy
+for solution text: every distinctive line of every ``# BEGIN SOLUTION`` / ``# END SOLUTION``
+hole (a line that is not also in the generated stub) and the name of every hidden test. A
+hit aborts the release (the folder is removed) and names the file and the line.
+
+The library (``jaxnm_course/``) is public by design and is not scanned: exercises ask
+students to re-derive what it does, so some reference lines may legitimately appear there.
+"""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+from pathlib import Path
+
+__all__ = ["EXCLUDED", "ReleaseLeak", "build_release", "release_files", "solution_lines"]
+
+#: Paths (relative, POSIX) never shipped to students; a prefix excludes a whole folder.
+EXCLUDED = (
+    "solutions/",
+    "hidden_tests/",
+    "tests/mutants/",
+    "tests/hostile/",
+    "tests/test_grader",
+    ".git/",
+    ".venv/",
+    ".ci/",
+    "docs/_build/",
+    "build/",
+    "dist/",
+    "out/",
+)
+_JUNK = ("__pycache__", ".pytest_cache", ".hypothesis", ".ruff_cache", ".egg-info")
+# Tests of the package that need instructor material (they would fail in the release).
+_INSTRUCTOR_WORDS = ("solutions", "hidden_tests", "mutants")
+
+
+class ReleaseLeak(RuntimeError):
+    """Solution text or a hidden test was found in the release."""
+
+
+def _tracked(course: Path) -> list[str]:
+    try:
+        r = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=course,
+            capture_output=True,
+            check=True,
+            timeout=60,
+        )
+        names = [n for n in r.stdout.decode("utf-8", "replace").split("\0") if n]
+        if names:
+            return names
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return [str(p.relative_to(course).as_posix()) for p in course.rglob("*") if p.is_file()]
+
+
+def release_files(course: Path) -> list[str]:
+    """The course files that go into the student release (relative POSIX paths).
+
+    Args:
+        course: the course folder.
+
+    Returns:
+        Sorted paths.
+    """
+    out = []
+    for rel in _tracked(course):
+        if rel.startswith(EXCLUDED) or any(j in rel for j in _JUNK):
+            continue
+        p = course / rel
+        if not p.is_file() or p.is_symlink():
+            continue
+        if rel.startswith("tests/") and rel.endswith(".py"):
+            text = p.read_text("utf-8", "replace")
+            if any(w in text for w in _INSTRUCTOR_WORDS):
+                continue
+        out.append(rel)
+    return sorted(out)
+
+
+def solution_lines(solutions: Path, exercises: Path) -> dict[str, list[str]]:
+    """Distinctive lines of each solution hole (20+ characters, nowhere in the stub's text).
+
+    Args:
+        solutions: the ``solutions/`` folder.
+        exercises: the ``exercises/`` folder (the stubs).
+
+    Returns:
+        ``{"exNN_x.py": [lines]}``.
+    """
+    found: dict[str, list[str]] = {}
+    for sol in sorted(solutions.glob("ex*.py")):
+        stub = exercises / sol.name
+        # The stub is public by construction (hints and docstrings may quote code).
+        stub_text = stub.read_text("utf-8") if stub.is_file() else ""
+        inside, lines = False, []
+        for ln in sol.read_text("utf-8").splitlines():
+            s = ln.strip()
+            if s.startswith("# BEGIN SOLUTION"):
+                inside = True
+            elif s.startswith("# END SOLUTION"):
+                inside = False
+            elif inside and len(s) >= 20 and not s.startswith("#") and s not in stub_text:
+                lines.append(s)
+        found[sol.name] = lines
+    return found
+
+
+def _hidden_names(hidden: Path) -> list[str]:
+    names = []
+    for p in sorted(hidden.glob("test_*.py")):
+        tree = ast.parse(p.read_text("utf-8"))
+        names += [n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
+    return [n for n in names if n.startswith("test_")]
+
+
+def scan(release: Path, course: Path) -> list[str]:
+    """Places in ``release`` that hold solution text or hidden test names.
+
+    Args:
+        release: the release folder.
+        course: the course folder (holding ``solutions/`` and ``hidden_tests/``).
+
+    Returns:
+        Readable descriptions of the leaks (empty when clean).
+    """
+    needles: list[tuple[str, str]] = []
+    if (course / "solutions").is_dir():
+        for name, lines in solution_lines(course / "solutions", course / "exercises").items():
+            needles += [(ln, f"solution line of {name}") for ln in lines]
+    if (course / "hidden_tests").is_dir():
+        needles += [(n, "hidden test name") for n in _hidden_names(course / "hidden_tests")]
+    leaks = []
+    for p in sorted(release.rglob("*")):
+        rel = p.relative_to(release).as_posix()
+        if not p.is_file() or rel.startswith("jaxnm_course/"):
+            continue
+        try:
+            text = p.read_text("utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        for needle, what in needles:
+            if needle in text:
+                leaks.append(f"{rel}: {what}: {needle[:80]}")
+    for bad in ("solutions", "hidden_tests", "tests/mutants"):
+        if (release / bad).exists():
+            leaks.append(f"{bad}/ is in the release")
+    return leaks
+
+
+def build_release(course: str | Path, out: str | Path) -> list[str]:
+    """Copy the student release of ``course`` into ``out`` and check it for leaks.
+
+    Args:
+        course: the course folder.
+        out: the release folder (must not exist yet).
+
+    Returns:
+        The released files (relative paths).
+
+    Raises:
+        FileExistsError: ``out`` exists.
+        ReleaseLeak: solution text or hidden tests found (``out`` is removed).
+    """
+    course, out = Path(course).resolve(), Path(out).resolve()
+    if out.exists():
+        raise FileExistsError(f"build_release: {out} already exists; choose a new folder")
+    files = release_files(course)
+    for rel in files:
+        dst = out / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(course / rel, dst)
+    leaks = scan(out, course)
+    if leaks:
+        shutil.rmtree(out, ignore_errors=True)
+        raise ReleaseLeak("the release would leak instructor material:\n" + "\n".join(leaks))
+    return files

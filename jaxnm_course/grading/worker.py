@@ -1,0 +1,353 @@
+"""The untrusted worker: imports one student's submission and answers calls with plain data.
+
+Started by :mod:`jaxnm_course.grading.remote` as ``python -I -m jaxnm_course.grading.worker
+CONFIG`` (CONFIG is JSON), in a fresh temporary folder that holds only a copy of the
+submission, with a sanitised environment and resource limits (see
+:mod:`jaxnm_course.grading.sandbox`). It talks to the trusted side over two dedicated pipe
+file descriptors; the student's ``print`` output goes to stdout/stderr, which are a capped file,
+so it cannot corrupt the protocol. Each message is an 8-byte big-endian length followed by a
+:mod:`jaxnm_course.grading.codec` message.
+
+Order of start-up (what is trusted happens before any student code runs):
+
+1. import NumPy, JAX (x64 on), the library and the catalog of trusted callables;
+2. clean ``sys.path`` (no instructor folder on it; the submission folder first);
+3. install an import blocker for instructor modules (``solutions``, ``hidden_tests``,
+   ``tests``, ``exercises``, plus the configured ``forbid`` list) and drop the cached modules
+   that give process creation;
+4. install the audit hook (:func:`install_audit_hook`);
+5. announce ``ready``; then import the submission modules on demand and answer calls.
+
+Nothing the worker says is trusted: the trusted side only decodes plain data from it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import json
+import os
+import pathlib
+import re
+import struct
+import sys
+import traceback
+
+__all__ = ["install_audit_hook", "main"]
+
+_MODULE_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
+_FUNC_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
+#: Top-level modules a submission may never import (instructor material).
+BLOCKED_MODULES = ("solutions", "hidden_tests", "tests", "exercises", "conftest")
+# Modules whose import (when not already loaded) would give process creation, raw memory or
+# foreign-function access outside the audit hook's view.
+_BLOCKED_LOW_LEVEL = ("_posixsubprocess", "ctypes", "_ctypes", "cffi", "_cffi_backend")
+_DENY_EVENTS = frozenset(
+    [
+        "os.system",
+        "os.exec",
+        "os.posix_spawn",
+        "os.spawn",
+        "os.fork",
+        "os.forkpty",
+        "subprocess.Popen",
+        "os.link",
+        "os.symlink",
+        "gc.get_objects",
+        "gc.get_referrers",
+        "gc.get_referents",
+        "sys.remote_exec",
+        "os.setuid",
+        "os.setgid",
+        "os.chroot",
+        "resource.setrlimit",
+        "resource.prlimit",
+    ]
+)
+_PATH_EVENTS_WRITE = frozenset(
+    [
+        "os.chdir",  # relative paths must keep meaning the submission folder
+        "os.remove",
+        "os.rmdir",
+        "os.mkdir",
+        "os.rename",
+        "os.chmod",
+        "os.chown",
+        "os.truncate",
+        "os.utime",
+        "shutil.rmtree",
+        "shutil.copyfile",
+        "shutil.copytree",
+        "shutil.move",
+        "os.chflags",
+        "os.lchflags",
+        "os.setxattr",
+        "os.removexattr",
+    ]
+)
+_PATH_EVENTS_READ = frozenset(["os.listdir", "os.scandir", "glob.glob", "os.walk"])
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+
+
+def install_audit_hook(workdir: str, deny: list[str]) -> None:
+    """Install the worker's audit hook (irremovable from Python code).
+
+    The hook refuses (``PermissionError``): process creation, signals to other processes,
+    sockets, ``ctypes``, garbage-collector walks, replacing a function's code, hard and
+    symbolic links, writes or file-system changes outside ``workdir``, any access to a path
+    under ``deny``, and importing the low-level modules that bypass it.
+
+    Args:
+        workdir: the only folder that may be written (plus ``/dev/null``).
+        deny: folders that may not be read, listed or written.
+    """
+    workdir_t = os.path.realpath(workdir)
+    deny_t = tuple(os.path.realpath(d) for d in deny)
+    blocked_mods = frozenset(BLOCKED_MODULES) | frozenset(_BLOCKED_LOW_LEVEL)
+    deny_events = _DENY_EVENTS
+    write_events = _PATH_EVENTS_WRITE
+    read_events = _PATH_EVENTS_READ
+    realpath, fspath, getpid, isdir, sep = (
+        os.path.realpath,
+        os.fsdecode,
+        os.getpid,
+        os.path.isdir,
+        os.sep,
+    )
+    write_flags = _WRITE_FLAGS
+    me = getpid()
+
+    def under(p: str, root: str) -> bool:
+        return p == root or p.startswith(root.rstrip(sep) + sep)
+
+    plain_paths = (pathlib.PosixPath, pathlib.PurePosixPath)
+
+    def resolve(path) -> str | None:
+        # Only exact built-in types are converted: a student's PathLike (or str subclass)
+        # would run its own code inside the hook.
+        if path is None or type(path) is int:
+            return None
+        if type(path) in plain_paths:
+            path = pathlib.PurePath.__fspath__(path)
+        if type(path) not in (str, bytes):
+            return "<not a plain path>"
+        try:
+            return realpath(fspath(path))  # relative to the real current folder
+        except (TypeError, ValueError):
+            return "<invalid>"
+
+    def shown(path) -> str:
+        return repr(path)[:200] if type(path) in (str, bytes) else f"a {type(path).__name__}"
+
+    def check(path, write: bool, event: str) -> None:
+        p = resolve(path)
+        if p is None or under(p, workdir_t) or p == "/dev/null":
+            return
+        if p.startswith("<"):
+            raise PermissionError(f"grader: {event} of {shown(path)}: use a str path")
+        for d in deny_t:
+            if under(p, d):
+                raise PermissionError(f"grader: {event} of {shown(path)} is not allowed")
+        if write:
+            raise PermissionError(f"grader: writing {shown(path)} outside the submission folder")
+        if event == "open" and isdir(p):
+            # A directory descriptor would let os.open(..., dir_fd=fd) bypass the checks.
+            raise PermissionError(f"grader: opening the folder {shown(path)} is not allowed")
+
+    def hook(event: str, args: tuple) -> None:
+        if event in deny_events or event.startswith(("ctypes.", "socket.", "_posixsub")):
+            raise PermissionError(f"grader: {event} is not allowed in submissions")
+        if event == "open":
+            path, mode, flags = ((*tuple(args), None, None, None))[:3]
+            write = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+                isinstance(flags, int) and bool(flags & write_flags)
+            )
+            if type(path) is not int:
+                check(path, write, event)
+        elif event in ("os.kill", "os.killpg", "signal.pthread_kill"):
+            if event != "os.kill" or args[0] not in (me, 0):
+                raise PermissionError(f"grader: {event} is not allowed in submissions")
+        elif event == "import":
+            top = str(args[0]).split(".")[0]
+            if top in blocked_mods:
+                raise PermissionError(f"grader: importing {args[0]} is not allowed")
+        elif event == "object.__setattr__":
+            if args and any(args[0] is f for f in protected):
+                raise PermissionError("grader: the grader's audit hook cannot be changed")
+        elif event in write_events:
+            for a in args[:2]:
+                if a is not None and type(a) is not int:
+                    check(a, True, event)
+        elif event in read_events and args and args[0] is not None and type(args[0]) is not int:
+            check(args[0], False, event)
+
+    protected = (hook, check, under, resolve, shown)
+    sys.addaudithook(hook)
+
+
+class _Blocker:
+    """Meta-path finder refusing instructor modules and the configured forbidden ones."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self._names = names
+
+    def find_spec(self, fullname, path=None, target=None):
+        for n in self._names:
+            if fullname == n or fullname.startswith(n + "."):
+                raise ImportError(
+                    f"{fullname} cannot be imported by a submission while grading",
+                    name=fullname,
+                )
+        return None
+
+
+def _read_exact(fd: int, n: int) -> bytes:
+    chunks, got = [], 0
+    while got < n:
+        b = os.read(fd, min(n - got, 1 << 20))
+        if not b:
+            raise EOFError
+        chunks.append(b)
+        got += len(b)
+    return b"".join(chunks)
+
+
+def _send(fd: int, data: bytes) -> None:
+    view = memoryview(struct.pack(">Q", len(data)) + data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def _format_error(exc: BaseException, workdir: str) -> dict:
+    try:
+        msg = str(exc)
+    except BaseException:  # a hostile __str__
+        msg = "<unprintable>"
+    try:
+        frames = [
+            f
+            for f in traceback.extract_tb(exc.__traceback__)
+            if os.path.realpath(f.filename).startswith(workdir)
+        ]
+        tb = "".join(traceback.format_list(frames[-8:]))
+    except BaseException:
+        tb = ""
+    name = type(exc).__name__ if isinstance(type(exc).__name__, str) else "Exception"
+    return {"type": name[:100], "message": msg[:2000], "traceback": tb[-4000:]}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the worker loop (see the module docstring)."""
+    cfg = json.loads((argv or sys.argv)[1])
+    fd_in, fd_out = int(cfg["fd_in"]), int(cfg["fd_out"])
+    workdir = os.path.realpath(cfg["workdir"])
+    deny = list(cfg.get("deny", []))
+    forbid = tuple(cfg.get("forbid", []))
+    max_bytes = int(cfg.get("max_bytes", 256 << 20))
+    from jaxnm_course.grading import sandbox
+
+    sandbox.apply_limits(int(cfg.get("memory_mb", 4096)), int(cfg.get("cpu_seconds", 1860)))
+
+    # 1. Trusted imports.
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+    import numpy as np  # noqa: F401
+
+    import jaxnm_course  # noqa: F401
+    from jaxnm_course.grading import codec
+
+    with contextlib.suppress(ImportError):
+        from jaxnm_course.grading import catalog  # noqa: F401
+    # Warm up the pieces of JAX every exercise uses, so compile-once costs are paid here.
+    jnp.linalg.eigh(jnp.eye(3))[0].block_until_ready()
+
+    # 2. sys.path: nothing of the instructor's, the submission first.
+    def _denied(p: str) -> bool:
+        rp = os.path.realpath(p or ".")
+        return any(rp == d or rp.startswith(d.rstrip("/") + "/") for d in deny)
+
+    sys.path[:] = [workdir] + [p for p in sys.path if p and not _denied(p) and p != workdir]
+    os.chdir(workdir)
+    sys.dont_write_bytecode = True
+
+    # 3. Import blocker; drop cached low-level modules. The catalog's Ref class is pinned in
+    # the codec first, so Refs keep working when the library itself is forbidden.
+    codec._ref_class()
+    sys.meta_path.insert(0, _Blocker(tuple(BLOCKED_MODULES) + forbid))
+    for name in list(sys.modules):
+        if name in forbid or any(name.startswith(f + ".") for f in forbid):
+            del sys.modules[name]
+    sys.modules.pop("_posixsubprocess", None)
+    sp = sys.modules.get("subprocess")
+    if sp is not None and hasattr(sp, "_posixsubprocess"):
+        sp._posixsubprocess = None
+
+    # 4. Audit hook.
+    install_audit_hook(workdir, deny)
+
+    # 5. Serve.
+    modules: dict[str, object] = {}
+    failed: dict[str, dict] = {}
+    _send(fd_out, codec.encode({"op": "ready", "pid": os.getpid()}, max_bytes))
+    while True:
+        try:
+            (n,) = struct.unpack(">Q", _read_exact(fd_in, 8))
+            if n > max_bytes:
+                return
+            req = codec.decode(_read_exact(fd_in, n), max_bytes)
+        except (EOFError, OSError):
+            return
+        rid = req.get("id") if isinstance(req, dict) else None
+        try:
+            op = req["op"]
+            if op == "exit":
+                return
+            mod_name = req["module"]
+            if not isinstance(mod_name, str) or not _MODULE_RE.match(mod_name):
+                raise ValueError(f"invalid module name {mod_name!r}")
+            if mod_name in failed:
+                reply = {"id": rid, "error": failed[mod_name]}
+            else:
+                if mod_name not in modules:
+                    try:
+                        modules[mod_name] = importlib.import_module(mod_name)
+                    except BaseException as exc:
+                        err = _format_error(exc, workdir)
+                        err["import_failed"] = True
+                        failed[mod_name] = err
+                        _send(fd_out, codec.encode({"id": rid, "error": err}, max_bytes))
+                        continue
+                if op == "import":
+                    reply = {"id": rid, "ok": None}
+                else:
+                    fname = req["function"]
+                    if not isinstance(fname, str) or not _FUNC_RE.match(fname):
+                        raise ValueError(f"invalid function name {fname!r}")
+                    fn = getattr(modules[mod_name], fname)
+                    result = fn(*req.get("args", ()), **req.get("kwargs", {}))
+                    reply = {"id": rid, "ok": result}
+            try:
+                data = codec.encode(reply, max_bytes)
+            except BaseException as exc:
+                data = codec.encode(
+                    {
+                        "id": rid,
+                        "error": {
+                            "type": "UngradableResult",
+                            "message": f"the function returned a value that cannot be graded: "
+                            f"{str(exc)[:500]}",
+                            "traceback": "",
+                        },
+                    },
+                    max_bytes,
+                )
+        except BaseException as exc:
+            data = codec.encode({"id": rid, "error": _format_error(exc, workdir)}, max_bytes)
+        _send(fd_out, data)
+
+
+if __name__ == "__main__":
+    main()

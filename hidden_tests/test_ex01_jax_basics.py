@@ -22,6 +22,8 @@ def test_spring_energy_is_invariant_under_relabelling(r, r0, perm):
     E = checks.as_float(ex.spring_energy(r, k, r0), "spring_energy")
     E_perm = checks.as_float(ex.spring_energy(r[perm], k[perm], r0[perm]), "spring_energy")
     checks.close(E_perm, E, "energy of relabelled springs", rtol=1e-12)
+    # Invariance alone is met by a constant: the energy must also be the sum over springs.
+    checks.close(E, 0.5 * np.sum(k * (r - r0) ** 2), "sum of ½ k (r - r0)²", rtol=1e-12)
 
 
 @pytest.mark.points(2)
@@ -37,3 +39,5 @@ def test_forces_are_consistent_with_energy_differences(r, r0):
             ex.spring_energy(r - e, k, r0), "spring_energy"
         )
         checks.close(F[b], -dE / (2 * h), f"force {b} vs -dE/dr", rtol=1e-6, atol=1e-8)
+    # Consistency alone is met by zero energies and forces: the forces must be Hooke's law.
+    checks.close(F, -k * (r - r0), "-k (r - r0)", rtol=1e-12, atol=1e-12)

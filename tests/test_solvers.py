@@ -29,9 +29,9 @@ ITERATIVE = ("eigsh", "lanczos", "lobpcg")
 
 def compressed_reference(A: np.ndarray, D: np.ndarray, k: int):
     Q, _ = np.linalg.qr(D, mode="complete")
-    B = Q[:, D.shape[1] :]
-    w, U = np.linalg.eigh(B.T @ A @ B)
-    return w[:k], B @ U[:, :k]
+    complement = Q[:, D.shape[1] :]
+    w, U = np.linalg.eigh(complement.T @ A @ complement)
+    return w[:k], complement @ U[:, :k]
 
 
 def assert_same_subspace(V: np.ndarray, W: np.ndarray, tol: float = 1e-7) -> None:

@@ -21,7 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from . import _validate
+from . import _validate, solvers
 from .geometry import LINEAR_TOL, rigid_body_modes
 from .units import eigenvalue_to_wavenumber
 
@@ -43,7 +43,7 @@ class Modes(NamedTuple):
         mw_vectors: mass-weighted eigenvectors l_k, shape (3N, M), orthonormal.
         masses: m_i, shape (N,), amu.
         n_rigid: number of rigid-body modes removed (0 without projection; 3 for an atom,
-            5 for a linear structure, 6 otherwise). M = 3N - n_rigid.
+            5 for a linear structure, 6 otherwise). M = 3N - n_rigid, or n_modes if given.
         rigid_residual: max_k |H_mw d_k| over the removed rigid-body motions d_k,
             kcal/mol/Å²/amu: ~0 at a minimum; large when H is not the Hessian of a
             translation- and rotation-invariant energy at a stationary point (a warning sign,
@@ -82,6 +82,8 @@ def normal_modes(
     *,
     project: bool = True,
     linear_tol: float = LINEAR_TOL,
+    n_modes: int | None = None,
+    solver: str = "auto",
 ) -> Modes:
     r"""Normal modes and harmonic frequencies from a Cartesian Hessian.
 
@@ -105,6 +107,13 @@ def normal_modes(
         project: remove rigid-body motion (True) or keep all 3N modes (False).
         linear_tol: relative threshold on the principal moments of inertia below which
             the structure counts as linear.
+        n_modes: keep only the n_modes lowest modes (None: all 3N - n_rigid).
+        solver: "auto", "dense", "eigsh", "lanczos" or "lobpcg" (see
+            :mod:`jaxnm_course.solvers`). "auto" diagonalises densely when all modes are
+            asked for or 3N <= :data:`jaxnm_course.solvers.DENSE_MAX_DOF`, and otherwise
+            finds the n_modes lowest iteratively (ARPACK Lanczos on H_mw with the
+            rigid-body motions deflated: the same eigenpairs, to solver tolerance, without
+            diagonalising the whole matrix). The iterative solvers need ``n_modes``.
 
     Returns:
         :class:`Modes`, in ascending order of eigenvalue.
@@ -112,11 +121,13 @@ def normal_modes(
     Raises:
         PrecisionError: x64 is off, or an input is float32.
         ValueError: shapes disagree; non-finite input; H not symmetric; masses not
-            positive; overlapping atoms; ``project=True`` without R.
+            positive; overlapping atoms; ``project=True`` without R; an unknown solver;
+            ``n_modes`` out of range, or missing for an iterative solver.
     """
     H = _validate.as_hessian(H, "normal_modes")
     n = H.shape[0] // 3
     m = _validate.as_masses(masses, n, "normal_modes")
+    method = _choose_solver(solver, n_modes, H.shape[0])
     H_mw = mass_weight(H, m)
     if project:
         if R is None:
@@ -133,15 +144,31 @@ def normal_modes(
             )
         D = rigid_body_modes(R, m, linear_tol)
         n_rigid = int(D.shape[1])
-        Q, _ = jnp.linalg.qr(D, mode="complete")
-        B = Q[:, n_rigid:]
-        eigenvalues, U = jnp.linalg.eigh(B.T @ H_mw @ B)
-        mw_vectors = B @ U
+        _check_n_modes(n_modes, H.shape[0] - n_rigid)
         residual = jnp.max(jnp.linalg.norm(H_mw @ D, axis=0))
+        if method == "dense":
+            Q, _ = jnp.linalg.qr(D, mode="complete")
+            B = Q[:, n_rigid:]
+            eigenvalues, U = jnp.linalg.eigh(B.T @ H_mw @ B)
+            mw_vectors = B @ U
     else:
         n_rigid = 0
-        eigenvalues, mw_vectors = jnp.linalg.eigh(H_mw)
+        D = None
+        _check_n_modes(n_modes, H.shape[0])
         residual = jnp.zeros((), dtype=H.dtype)
+        if method == "dense":
+            eigenvalues, mw_vectors = jnp.linalg.eigh(H_mw)
+    if method == "dense":
+        eigenvalues, mw_vectors = eigenvalues[:n_modes], mw_vectors[:, :n_modes]
+    else:
+        pairs = solvers.lowest_eigenpairs(
+            np.asarray(H_mw),
+            n_modes,
+            constraints=None if D is None else np.asarray(D),
+            method=method,
+        )
+        eigenvalues = jnp.asarray(pairs.eigenvalues)
+        mw_vectors = jnp.asarray(pairs.vectors)
     cartesian = mw_vectors / jnp.sqrt(jnp.repeat(m, 3))[:, None]
     cartesian = cartesian / jnp.linalg.norm(cartesian, axis=0, keepdims=True)
     return Modes(
@@ -153,6 +180,36 @@ def normal_modes(
         n_rigid=n_rigid,
         rigid_residual=residual,
     )
+
+
+def _choose_solver(solver: str, n_modes: int | None, n_dof: int) -> str:
+    """The method :func:`normal_modes` runs: "dense" or one of the iterative solvers."""
+    if solver not in solvers.METHODS:
+        raise ValueError(
+            f"normal_modes: `solver` must be one of {solvers.METHODS}, got {solver!r}."
+        )
+    if solver == "auto":
+        if n_modes is None or n_dof <= solvers.DENSE_MAX_DOF:
+            return "dense"
+        return solvers.choose_method(n_dof, "dense")
+    if solver != "dense" and n_modes is None:
+        raise ValueError(
+            f"normal_modes: solver {solver!r} finds the lowest modes only; pass `n_modes` "
+            "(e.g. n_modes=20), or solver='dense' for all of them."
+        )
+    return solver
+
+
+def _check_n_modes(n_modes: int | None, available: int) -> None:
+    if n_modes is None:
+        return
+    if isinstance(n_modes, bool) or not isinstance(n_modes, int | np.integer):
+        raise ValueError(f"normal_modes: `n_modes` must be an integer or None, got {n_modes!r}.")
+    if not 1 <= n_modes <= available:
+        raise ValueError(
+            f"normal_modes: `n_modes` must be between 1 and {available} (the number of "
+            f"modes left after removing the rigid-body ones), got {n_modes}."
+        )
 
 
 def n_imaginary(modes: Modes, tol: float = 1.0) -> int:

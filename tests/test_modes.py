@@ -135,3 +135,68 @@ def test_modes_is_a_pytree():
     modes = nm.normal_modes(nm.hessian(energy, R), np.ones(3), R)
     leaves = jax.tree_util.tree_leaves(modes)
     assert len(leaves) == len(nm.Modes._fields)
+
+
+@pytest.fixture(scope="module")
+def adk():
+    s = nm.load_structure("1AKE", chains="A")
+    H = nm.enm.anm_hessian(s.R)
+    m = nm.residue_masses(s.resnames)
+    return s.R, H, m, nm.normal_modes(H, m, s.R)
+
+
+@pytest.mark.parametrize("solver", ["lanczos", "lobpcg", "eigsh"])
+def test_iterative_solvers_give_the_dense_lowest_modes(adk, solver):
+    R, H, m, ref = adk
+    got = nm.normal_modes(H, m, R, n_modes=10, solver=solver)
+    assert got.n_rigid == 6
+    assert got.eigenvalues.shape == (10,)
+    assert got.vectors.shape == (642, 10)
+    np.testing.assert_allclose(got.eigenvalues, ref.eigenvalues[:10], rtol=1e-8)
+    # the same 10-dimensional subspace of orthonormal mass-weighted vectors
+    sigma = np.linalg.svd(
+        np.asarray(got.mw_vectors).T @ np.asarray(ref.mw_vectors)[:, :10], compute_uv=False
+    )
+    assert sigma.min() > 1 - 1e-8
+    # the 10 lowest are non-degenerate here, so each Cartesian mode matches up to sign
+    w = np.asarray(ref.eigenvalues)[:11]
+    assert np.min(np.diff(w) / w[1:]) > 1e-3
+    cos = np.abs(np.sum(np.asarray(got.vectors) * np.asarray(ref.vectors)[:, :10], axis=0))
+    np.testing.assert_allclose(cos, 1.0, atol=1e-8)
+
+
+def test_auto_solver_goes_iterative_above_the_threshold_only(adk, monkeypatch):
+    R, H, m, ref = adk
+    calls = []
+    real = nm.solvers.lowest_eigenpairs
+
+    def spy(*args, **kwargs):
+        calls.append(kwargs["method"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(nm.solvers, "lowest_eigenpairs", spy)
+    few = nm.normal_modes(H, m, R, n_modes=5)  # 642 rows <= DENSE_MAX_DOF: dense, truncated
+    assert calls == []
+    np.testing.assert_allclose(few.eigenvalues, ref.eigenvalues[:5], rtol=1e-12)
+    monkeypatch.setattr(nm.solvers, "DENSE_MAX_DOF", 100)
+    got = nm.normal_modes(H, m, R, n_modes=5)
+    assert calls == ["lanczos"]
+    np.testing.assert_allclose(got.eigenvalues, ref.eigenvalues[:5], rtol=1e-8)
+    nm.normal_modes(H, m, R)  # all modes asked for: always dense
+    assert calls == ["lanczos"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"solver": "arnoldi", "n_modes": 5}, "solver"),
+        ({"solver": "lanczos"}, "n_modes"),
+        ({"n_modes": 0}, "between 1 and 636"),
+        ({"n_modes": 637}, "between 1 and 636"),
+        ({"n_modes": 2.5}, "integer"),
+    ],
+)
+def test_bad_solver_arguments(adk, kwargs, match):
+    R, H, m, _ = adk
+    with pytest.raises(ValueError, match=match):
+        nm.normal_modes(H, m, R, **kwargs)

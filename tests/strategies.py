@@ -7,6 +7,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from jaxnm_course.geometry import safe_norm
+from jaxnm_course.grading.strategies import rotations  # noqa: F401  (one definition, re-exported)
 
 N_ATOMS = 5  # fixed size for property tests: every example reuses the compiled code
 
@@ -25,22 +26,6 @@ def positions(draw, n: int = N_ATOMS) -> np.ndarray:
     if s[2] < 0.1 * s[0]:
         R[0] += 0.5 * vt[2]
     return R
-
-
-@st.composite
-def rotations(draw) -> np.ndarray:
-    """A uniformly-ish random proper rotation matrix, shape (3, 3), from a quaternion."""
-    q = np.array(draw(st.lists(st.floats(-1, 1), min_size=4, max_size=4)))
-    if np.linalg.norm(q) < 1e-3:
-        q = np.array([1.0, 0.0, 0.0, 0.0])
-    w, x, y, z = q / np.linalg.norm(q)
-    return np.array(
-        [
-            [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-            [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-            [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
-        ]
-    )
 
 
 def translations() -> st.SearchStrategy:

@@ -39,7 +39,7 @@ from .target import NotAttempted, TargetImportError, get_target, set_target
 __all__ = ["EXERCISES", "PROFILES", "pytest_addoption", "pytest_configure"]
 
 #: The exercise sets (markers registered by the plugin).
-EXERCISES = tuple(f"ex{n:02d}" for n in range(1, 10))
+EXERCISES = tuple(f"ex{n:02d}" for n in range(1, 11))
 
 #: Names of the Hypothesis profiles the plugin registers.
 PROFILES = ("student", "grading")

@@ -220,6 +220,7 @@ def test_pseudo_inverse_of_a_complete_graph(a):
 
 
 @pytest.mark.points(3)
+@settings(max_examples=10)
 @given(
     R=S.positions(),
     B=bfactors,
@@ -251,6 +252,7 @@ def test_bfactor_correlation_matches_the_library_and_its_invariances(
 
 
 @pytest.mark.points(3)
+@settings(max_examples=8)
 @given(R=S.positions(), B=bfactors, cutoff=cutoffs, width=widths, theta=log_scales, v=log_scales)
 def test_correlation_gradient_agrees_with_finite_differences(R, B, cutoff, width, theta, v):
     r, dc, dt = gradient(R, B, cutoff, width, theta)
@@ -280,6 +282,7 @@ def test_correlation_gradient_agrees_with_finite_differences(R, B, cutoff, width
 
 
 @pytest.mark.points(2)
+@settings(max_examples=10)
 @given(
     R=S.positions(),
     B=bfactors,

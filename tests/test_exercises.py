@@ -116,8 +116,8 @@ def mutant_runs(sessions):
     return results
 
 
-def test_nine_sets_with_stubs_visible_and_hidden_tests():
-    assert SETS == [f"ex{n:02d}" for n in range(1, 10)]
+def test_ten_sets_with_stubs_visible_and_hidden_tests():
+    assert SETS == [f"ex{n:02d}" for n in range(1, 11)]
     for path in SOLUTIONS.glob("ex[0-9][0-9]_*.py"):
         assert (EXERCISES / path.name).is_file(), f"no stub for {path.name}"
         assert (EXERCISES / f"test_{path.name}").is_file(), f"no visible tests for {path.name}"
@@ -150,7 +150,7 @@ def test_stubs_score_zero_with_a_clean_table(stubs_run):
         assert t["message"].startswith(t["exercise"] + ": ")
         assert t["message"].endswith("not implemented yet")
     total = sum(t["max_points"] for t in results["totals"].values())
-    assert f"total: 0/{total} visible points, 9 sets not attempted" in text, text[-3000:]
+    assert f"total: 0/{total} visible points, 10 sets not attempted" in text, text[-3000:]
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[m.name for m in MUTANTS])

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 from jaxnm_course import analysis
 from jaxnm_course import differentiable as df
+from jaxnm_course.geometry import pair_distances
 from jaxnm_course.grading import checks
 from jaxnm_course.grading import strategies as S
 from jaxnm_course.grading.target import load
@@ -45,7 +46,7 @@ H_FD = 1e-5  # step of the central differences (Å for the cutoff, 1 for θ)
 
 
 def springs(R, cutoff, width, theta, pairs):
-    d = jnp.linalg.norm(R[pairs[:, 1]] - R[pairs[:, 0]], axis=-1)
+    d = pair_distances(jnp.asarray(R), pairs)
     return jnp.exp(theta[pairs[:, 0]] + theta[pairs[:, 1]]) * df.smooth_switch(d, cutoff, width)
 
 

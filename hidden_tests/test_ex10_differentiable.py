@@ -15,6 +15,7 @@ import pytest
 
 from jaxnm_course import analysis, load_structure
 from jaxnm_course import differentiable as df
+from jaxnm_course.geometry import pair_distances
 from jaxnm_course.grading import checks
 from jaxnm_course.grading import strategies as S
 from jaxnm_course.grading.target import load
@@ -30,7 +31,7 @@ THETA = 0.2 * np.random.default_rng(0).normal(size=len(UBI))
 
 
 def springs(R, cutoff, width, theta, pairs):
-    d = jnp.linalg.norm(R[pairs[:, 1]] - R[pairs[:, 0]], axis=-1)
+    d = pair_distances(jnp.asarray(R), pairs)
     return jnp.exp(theta[pairs[:, 0]] + theta[pairs[:, 1]]) * df.smooth_switch(d, cutoff, width)
 
 

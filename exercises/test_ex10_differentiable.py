@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from jaxnm_course import analysis
@@ -27,7 +27,7 @@ TITLE = "Differentiable network models"
 ex = load("ex10_differentiable")
 
 N = S.N_ATOMS
-cutoffs = st.floats(4.0, 8.0)  # Å; S.positions() has distances of about 1-8 Å
+cutoffs = st.floats(3.5, 6.5)  # Å; S.positions() has distances of about 1-8 Å
 widths = st.floats(0.5, 2.0)  # Å
 log_scales = st.lists(st.floats(-0.5, 0.5), min_size=N, max_size=N).map(np.array)
 bfactors = (
@@ -61,6 +61,18 @@ def reference(n):
         return analysis.pearson_r(B_pred, B)
 
     return jax.jit(jax.value_and_grad(corr, argnums=(2, 4)))
+
+
+@functools.cache
+def _msf(n):
+    pairs = S.all_pairs(n)
+    return jax.jit(lambda R, c, w, t: df.gnm_fluctuations(n, pairs, springs(R, c, w, t, pairs)))
+
+
+def well_posed(R, cutoff, width, theta):
+    """The predicted B-factors vary (std/mean > 2 %): r is ill-conditioned when they do not."""
+    msf = np.asarray(_msf(len(R))(R, float(cutoff), float(width), np.asarray(theta, float)))
+    return np.std(msf) > 0.02 * np.mean(msf)
 
 
 def reference_r(R, B, cutoff, width, theta):
@@ -168,7 +180,7 @@ def test_smooth_kirchhoff_matches_the_library(R, cutoff, width, theta):
 )
 def test_smooth_kirchhoff_properties_and_hard_cutoff_limit(R, cutoff, theta, Q, t, p):
     G = kirchhoff(R, cutoff, 1.0, theta)
-    checks.close(G, G.T, "Γ vs Γᵀ", atol=1e-15)
+    checks.close(G, G.T, "Γ vs Γᵀ", atol=1e-13)
     checks.close(G.sum(1), np.zeros(N), "row sums of Γ", atol=1e-12)
     checks.close(
         kirchhoff(R @ Q.T + t, cutoff, 1.0, theta), G, "Γ of the moved structure", atol=1e-12
@@ -177,7 +189,7 @@ def test_smooth_kirchhoff_properties_and_hard_cutoff_limit(R, cutoff, theta, Q, 
         kirchhoff(R[p], cutoff, 1.0, theta[p]),
         G[np.ix_(p, p)],
         "Γ of relabelled residues",
-        atol=1e-14,
+        atol=1e-12,
     )
     # A very narrow switch is the hard cutoff of ex07 (unless a distance is within 0.2 Å of it).
     d = np.linalg.norm(R[:, None] - R[None], axis=-1)
@@ -234,6 +246,7 @@ def test_pseudo_inverse_of_a_complete_graph(a):
 def test_bfactor_correlation_matches_the_library_and_its_invariances(
     R, B, cutoff, width, theta, Q, t
 ):
+    assume(well_posed(R, cutoff, width, theta))
     r = corr(R, B, cutoff, width, theta)
     checks.close(
         r, reference_r(R, B, cutoff, width, theta), "r vs the library", rtol=1e-10, atol=1e-12
@@ -256,6 +269,7 @@ def test_bfactor_correlation_matches_the_library_and_its_invariances(
 @settings(max_examples=8)
 @given(R=S.positions(), B=bfactors, cutoff=cutoffs, width=widths, theta=log_scales, v=log_scales)
 def test_correlation_gradient_agrees_with_finite_differences(R, B, cutoff, width, theta, v):
+    assume(well_posed(R, cutoff, width, theta))
     r, dc, dt = gradient(R, B, cutoff, width, theta)
     checks.close(
         r,
@@ -296,6 +310,7 @@ def test_correlation_gradient_agrees_with_finite_differences(R, B, cutoff, width
 def test_correlation_gradient_matches_library_autodiff_and_is_invariant(
     R, B, cutoff, width, theta, Q, t
 ):
+    assume(well_posed(R, cutoff, width, theta))
     r, dc, dt = gradient(R, B, cutoff, width, theta)
     r_ref, dc_ref, dt_ref = reference_gradient(R, B, cutoff, width, theta)
     checks.close(r, r_ref, "r vs the library", rtol=1e-10, atol=1e-12)
@@ -320,6 +335,7 @@ def test_correlation_gradient_with_degenerate_eigenvalues(B, cutoff, width, Q):
     # Γ of a regular tetrahedron with a centre has a triply degenerate eigenvalue: an
     # eigenvector-based pseudo-inverse has no usable derivative there (NaN), the identity does.
     R = TETRAHEDRON @ Q.T
+    assume(well_posed(R, cutoff, width, np.zeros(N)))
     r, dc, dt = gradient(R, B, cutoff, width, np.zeros(N))
     r_ref, dc_ref, dt_ref = reference_gradient(R, B, cutoff, width, np.zeros(N))
     checks.close(r, r_ref, "r of the tetrahedron vs the library", rtol=1e-10, atol=1e-12)
@@ -338,6 +354,7 @@ def test_correlation_gradient_with_degenerate_eigenvalues(B, cutoff, width, Q):
 @settings(max_examples=4)
 @given(R=S.positions(), B=bfactors, cutoff=cutoffs, width=widths)
 def test_fit_log_scales_follows_gradient_ascent(R, B, cutoff, width):
+    assume(well_posed(R, cutoff, width, np.zeros(N)))
     steps, lr = 4, 0.3
     theta, before, after = fit(R, B, cutoff, width, steps, lr)
     zero = np.zeros(N)
@@ -368,6 +385,7 @@ def test_fit_log_scales_follows_gradient_ascent(R, B, cutoff, width):
 @settings(max_examples=3)
 @given(R=S.positions(), B=bfactors, Q=S.rotations(), t=S.translations())
 def test_fit_is_invariant_under_rigid_motion(R, B, Q, t):
+    assume(well_posed(R, 6.0, 1.0, np.zeros(N)))
     theta, before, after = fit(R, B, 6.0, 1.0, 3, 0.3)
     moved, before_m, after_m = fit(R @ Q.T + t, B, 6.0, 1.0, 3, 0.3)
     checks.close(moved, theta, "fitted θ of the moved structure", rtol=1e-7, atol=1e-9)

@@ -49,15 +49,10 @@ def _peak_mb() -> float:
 
 
 def cloud(n: int, seed: int = 0, spacing: float = 5.0):
-    """Compact protein-like Cα cloud: a jittered cubic grid (one point per 125 Å³) in a ball."""
-    import numpy as np
+    """Compact protein-like Cα cloud (``jaxnm_course.structures.globular_cloud``)."""
+    from jaxnm_course.structures import globular_cloud
 
-    rng = np.random.default_rng(seed)
-    side = int(np.ceil((2 * n) ** (1 / 3))) + 2
-    g = np.stack(np.meshgrid(*[np.arange(side)] * 3, indexing="ij"), -1).reshape(-1, 3)
-    pts = (g - (side - 1) / 2) * spacing
-    pts = pts[np.argsort((pts**2).sum(1), kind="stable")[:n]]
-    return pts + rng.uniform(-0.6, 0.6, pts.shape)
+    return globular_cloud(n, seed=seed, spacing=spacing)
 
 
 def _coords(source: str):

@@ -9,8 +9,8 @@ Chapters are MyST Markdown notebooks executed at build time through a cache in
 ``docs/_build/.jupyter_cache``: a rebuild with nothing changed re-runs nothing. A failing
 cell (or a failing ``assert`` that checks a number) fails the build, unless the cell is
 tagged ``raises-exception``. Nothing here touches the network: MathJax is served from the
-``django-static-mathjax`` wheel (MathJax 3, copied into the build), and intersphinx is not
-used because no inventory of JAX, NumPy or SciPy can be fetched from a package registry.
+``django-static-mathjax`` wheel (MathJax 3, copied into the build), and intersphinx reads
+the inventories committed in ``docs/_intersphinx`` (how each was made: its README.md).
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ version = release
 extensions = [
     "myst_nb",
     "sphinx.ext.autodoc",
+    "sphinx.ext.intersphinx",
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
     "sphinx_copybutton",
@@ -49,7 +50,13 @@ extensions = [
     "exercise_sets",  # docs/_ext: brief, stubs, hints; solutions on the instructor build
 ]
 
-exclude_patterns = ["_build", "jupyter_execute", "**.ipynb_checkpoints", "README.md"]
+exclude_patterns = [
+    "_build",
+    "_intersphinx",
+    "jupyter_execute",
+    "**.ipynb_checkpoints",
+    "README.md",
+]
 templates_path: list[str] = []
 
 # --- MyST and MyST-NB ------------------------------------------------------------------------
@@ -63,6 +70,19 @@ nb_execution_timeout = 180  # seconds per cell; every chapter is sized for secon
 nb_execution_excludepatterns: list[str] = []
 nb_merge_streams = True
 nb_kernel_rgx_aliases = {".*": "python3"}
+
+# --- intersphinx: links into the JAX, NumPy, SciPy and Python docs, without the network -----
+# Each mapping names a committed inventory file, so Sphinx never downloads one. python.inv
+# and scipy.inv are the real inventories from Debian's documentation packages (SciPy's is
+# for 1.10.1, so its links point at that version's pages); jax.inv and numpy.inv list the
+# objects the course cites, checked against the installed packages by make_inventories.py.
+intersphinx_mapping = {
+    "python": ("https://docs.python.org/3/", "_intersphinx/python.inv"),
+    "scipy": ("https://docs.scipy.org/doc/scipy-1.10.1/", "_intersphinx/scipy.inv"),
+    "jax": ("https://docs.jax.dev/en/latest/", "_intersphinx/jax.inv"),
+    "numpy": ("https://numpy.org/doc/stable/", "_intersphinx/numpy.inv"),
+}
+intersphinx_timeout = 1  # a local file never waits; a URL slipped in here fails fast
 
 # --- autodoc ---------------------------------------------------------------------------------
 autodoc_default_options = {"members": True, "undoc-members": False, "show-inheritance": False}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -151,6 +152,21 @@ def test_release_has_no_instructor_material(tmp_path):
     assert "README.md" in names
     assert not any(n.startswith(("solutions/", "hidden_tests/", "tests/mutants/")) for n in names)
     assert release.scan(out, ROOT) == []
+    # The release's own `make lint` names only folders the release has.
+    if shutil.which("make"):
+        dry = subprocess.run(
+            ["make", "-n", "-o", ".venv/bin/.installed", "lint"],
+            cwd=out,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        ruff = [line.split()[2:] for line in dry.splitlines() if " check " in line]
+        assert ruff, dry
+        assert "exercises" in ruff[0], dry
+        assert all((out / path).exists() for path in ruff[0]), dry
+        assert "solutions" not in ruff[0], dry
+        assert "hidden_tests" not in ruff[0], dry
     # The scan has something to look for: solution lines that are not in the stubs.
     lines = release.solution_lines(ROOT / "solutions", ROOT / "exercises")
     assert all(lines.values()), lines

@@ -363,3 +363,22 @@ def test_default_forbid_follows_what_the_solutions_import(tmp_path):
     assert batch.default_forbid(tmp_path) == ["jaxnm_course"]
     (tmp_path / "solutions" / "ex02_b.py").write_text("from jaxnm_course.units import KB\n")
     assert batch.default_forbid(tmp_path) == []
+
+
+def test_plugin_names_worker_failures_by_their_grading_outcome():
+    """Timeouts and crashes are recorded as such; a student's own exception is a failure."""
+    from jaxnm_course.grading.plugin import _worker_outcome
+
+    timeout = remote.CallTimeout("no answer within 6 s")
+    crash = remote.WorkerCrashed("the worker died")
+    student = remote._remote_exception({"type": "ValueError", "message": "bad x"})
+    assert isinstance(student, ValueError)
+    assert _worker_outcome(timeout) == "timeout"
+    assert _worker_outcome(crash) == "error"
+    assert _worker_outcome(student) is None
+    assert _worker_outcome(ValueError("CallTimeout: a student's message")) is None
+    # Inside a group (Hypothesis) or as the cause of another error, a timeout still wins.
+    assert _worker_outcome(BaseExceptionGroup("two", [crash, timeout])) == "timeout"
+    wrapped = AssertionError("the test's own assert")
+    wrapped.__cause__ = timeout
+    assert _worker_outcome(wrapped) == "timeout"

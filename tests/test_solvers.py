@@ -20,8 +20,7 @@ import scipy.sparse as sp
 
 import jaxnm_course as nm
 from jaxnm_course import enm, solvers, sparse
-
-from .test_sparse import cloud
+from jaxnm_course.structures import globular_cloud as cloud
 
 ITERATIVE = ("eigsh", "lanczos", "lobpcg")
 

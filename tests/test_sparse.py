@@ -15,6 +15,7 @@ from scipy.sparse.linalg import LinearOperator
 import jaxnm_course as nm
 from jaxnm_course import enm, sparse
 from jaxnm_course._validate import find_overlaps
+from jaxnm_course.structures import globular_cloud as cloud
 
 
 def loop_hessian(R: np.ndarray, cutoff: float, gamma: float = 1.0) -> np.ndarray:
@@ -33,16 +34,6 @@ def loop_hessian(R: np.ndarray, cutoff: float, gamma: float = 1.0) -> np.ndarray
             H[3 * i : 3 * i + 3, 3 * i : 3 * i + 3] -= block
             H[3 * j : 3 * j + 3, 3 * j : 3 * j + 3] -= block
     return H
-
-
-def cloud(n: int, seed: int = 0, spacing: float = 5.0) -> np.ndarray:
-    """Compact protein-like cloud: a jittered cubic grid cut to a ball (Å)."""
-    rng = np.random.default_rng(seed)
-    side = int(np.ceil((2 * n) ** (1 / 3))) + 2
-    g = np.stack(np.meshgrid(*[np.arange(side)] * 3, indexing="ij"), -1).reshape(-1, 3)
-    pts = (g - (side - 1) / 2) * spacing
-    pts = pts[np.argsort((pts**2).sum(1), kind="stable")[:n]]
-    return pts + rng.uniform(-0.6, 0.6, pts.shape)
 
 
 @pytest.fixture(scope="module")

@@ -526,3 +526,35 @@ def test_residue_masses_unknown():
         residue_masses("ALA")
     with pytest.raises(ValueError, match="empty"):
         residue_masses([])
+
+
+def test_globular_cloud_is_compact_dense_and_reproducible():
+    from scipy.spatial import cKDTree
+
+    from jaxnm_course.structures import globular_cloud
+
+    R = globular_cloud(500, seed=3)
+    assert R.shape == (500, 3)
+    assert R.dtype == np.float64
+    np.testing.assert_array_equal(R, globular_cloud(500, seed=3))
+    assert not np.array_equal(R, globular_cloud(500, seed=4))
+    # Grid neighbours differ by >= 5 Å along one axis; the jitter moves each by <= 0.6 Å.
+    tree = cKDTree(R)
+    d, _ = tree.query(R, k=2)
+    assert d[:, 1].min() >= 5.0 - 1.2
+    # One point per 125 Å³: interior points have about (4/3)π 10³ / 125 ≈ 33.5 others
+    # within 10 Å (a folded protein's Cα density), and the cloud is a ball.
+    centre = R.mean(axis=0)
+    r = np.linalg.norm(R - centre, axis=1)
+    interior = r < r.max() - 10.0
+    counts = np.array([len(tree.query_ball_point(x, 10.0)) - 1 for x in R[interior]])
+    assert 28 < counts.mean() < 39, counts.mean()
+    assert r.max() < 1.2 * (3 * 500 * 125 / (4 * np.pi)) ** (1 / 3)
+
+
+@pytest.mark.parametrize(("n", "spacing"), [(0, 5.0), (2.5, 5.0), (True, 5.0), (10, 1.0)])
+def test_globular_cloud_rejects_bad_arguments(n, spacing):
+    from jaxnm_course.structures import globular_cloud
+
+    with pytest.raises(ValueError, match="globular_cloud"):
+        globular_cloud(n, spacing=spacing)

@@ -145,6 +145,27 @@ def _not_attempted(exc: BaseException) -> str | None:
     return None
 
 
+def _worker_outcome(exc: BaseException) -> str | None:
+    """``"timeout"`` or ``"error"`` when the grader's worker failed, else None.
+
+    Worker failures (``remote.WorkerFailure``: a time limit, a crash, a failed import) are
+    BaseExceptions made on the trusted side, each with a class attribute ``grading_outcome``;
+    a timeout anywhere wins over other failures. Exceptions raised by student code (plain
+    ``Exception`` subclasses) are ordinary failed tests and are not looked at here.
+    """
+    found = None
+    for leaf in _leaves(exc):
+        seen = leaf
+        while seen is not None:
+            outcome = getattr(type(seen), "grading_outcome", None)
+            if not isinstance(seen, Exception) and outcome in ("timeout", "error"):
+                if outcome == "timeout":
+                    return "timeout"
+                found = "error"
+            seen = seen.__cause__ or seen.__context__
+    return found
+
+
 def _in_folder(filename: str, folder: Path) -> bool:
     try:
         return Path(filename).resolve().is_relative_to(folder)
@@ -221,7 +242,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
         error = call.when != "call" or any(
             isinstance(leaf, TargetImportError) for leaf in _leaves(exc)
         )
-        _record(item, "error" if error else "failed", text)
+        outcome = _worker_outcome(exc) or ("error" if error else "failed")
+        _record(item, outcome, text)
     elif rep.skipped:
         _record(item, "error", f"skipped: {rep.longrepr}")
     elif call.when == "call" and rep.passed:

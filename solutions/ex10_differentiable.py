@@ -158,6 +158,8 @@ def bfactor_correlation(R, B_exp, cutoff, width, log_scales):
     Returns:
         r, float64 scalar in [-1, 1].
     """
+    # HINT: B = 8π² jnp.diag(gnm_pseudo_inverse(...)); r = Σ a b / sqrt(Σ a² Σ b²) with a, b
+    # the deviations of B and B_exp from their means.
     # BEGIN SOLUTION
     G = smooth_kirchhoff(R, cutoff, width, log_scales)
     B = 8.0 * jnp.pi**2 * jnp.diag(gnm_pseudo_inverse(G))
@@ -199,6 +201,9 @@ def correlation_gradient(R, B_exp, cutoff, width, log_scales):
 def fit_log_scales(R, B_exp, cutoff, width, steps, learning_rate):
     """Gradient ascent on r over θ: start at θ = 0, then ``steps`` times θ ← θ + η ∂r/∂θ.
 
+    N parameters fitted to N B-factors: r rises on the structure fitted, which says little
+    about other proteins (test a fit on structures it has not seen).
+
     Args:
         R: Cα coordinates, shape (N, 3), Å.
         B_exp: experimental B-factors, shape (N,), Å².
@@ -210,8 +215,8 @@ def fit_log_scales(R, B_exp, cutoff, width, steps, learning_rate):
     Returns:
         :class:`FitResult` (θ after the last step, r at θ = 0, r at the fitted θ).
     """
-    # HINT: correlation_gradient gives r and ∂r/∂θ in one call; r_before is the r of the
-    # first call, r_after needs one more call after the last step.
+    # HINT: r_before: bfactor_correlation at θ = 0; each step: one correlation_gradient;
+    # r_after: bfactor_correlation once more after the last step (steps may be 0).
     # BEGIN SOLUTION
     R = jnp.asarray(R, dtype=jnp.float64)
     theta = jnp.zeros(R.shape[0], dtype=jnp.float64)

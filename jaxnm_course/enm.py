@@ -52,7 +52,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from . import _validate
+from . import _validate, solvers
 from .geometry import LINEAR_TOL, rigid_body_modes, safe_norm
 from .modes import Modes
 from .precision import PrecisionError
@@ -690,13 +690,8 @@ def _dense_projected_eigh(
     H: jnp.ndarray, inv_sqrt_m: jnp.ndarray, D: jnp.ndarray, n_modes: int
 ) -> tuple[jnp.ndarray, jnp.ndarray, jnp.ndarray]:
     H_mw = H * inv_sqrt_m[:, None] * inv_sqrt_m[None, :]
-    HD = H_mw @ D
-    residual = jnp.max(jnp.linalg.norm(HD, axis=0), initial=0.0)
-    # Above every eigenvalue of H_mw (Gershgorin), and on the scale of H_mw, so rounding
-    # stays relative to |H_mw| even when the springs are weak (pfANM with r^-6).
-    bound = jnp.max(jnp.sum(jnp.abs(H_mw), axis=1), initial=0.0)
-    shift = jnp.where(bound > 0, 2.0 * bound, 1.0)
-    A = H_mw - D @ HD.T - HD @ D.T + D @ (D.T @ HD) @ D.T + shift * (D @ D.T)
+    residual = jnp.max(jnp.linalg.norm(H_mw @ D, axis=0), initial=0.0)
+    A = solvers.deflated_matrix(H_mw, D, solvers.shift_above_spectrum(H_mw))
     eigenvalues, vectors = jnp.linalg.eigh(0.5 * (A + A.T))
     return eigenvalues[:n_modes], vectors[:, :n_modes], residual
 
@@ -716,7 +711,7 @@ def _sparse_lowest(method: str) -> Callable[..., tuple[jnp.ndarray, jnp.ndarray,
         D: jnp.ndarray,
         n_modes: int,
     ) -> tuple[jnp.ndarray, jnp.ndarray, jnp.ndarray]:
-        from . import solvers, sparse
+        from . import sparse
 
         B = np.asarray(blocks)
         pad = (pairs[:, 0] == 0) & (pairs[:, 1] == 1) & ~B.any(axis=(1, 2))

@@ -89,15 +89,18 @@ def normal_modes(
 
     Steps: mass-weight H (see :func:`mass_weight`); with ``project=True``, build the
     orthonormal rigid-body motions D (3 translations and 3 rotations, 2 for a linear
-    structure, none for an atom; :func:`jaxnm_course.geometry.rigid_body_modes`) and an
-    orthonormal basis B of their complement, and diagonalise the internal block
+    structure, none for an atom; :func:`jaxnm_course.geometry.rigid_body_modes`), project
+    them out with P = 1 - D Dᵀ and move them above the spectrum
+    (:func:`jaxnm_course.solvers.deflated_matrix`, s above every eigenvalue of H_mw):
 
-    .. math:: B^T H_{mw} B = U \Lambda U^T, \qquad l = B U;
+    .. math:: P H_{mw} P + s\, D D^T = L \Lambda L^T,
 
-    without projection, diagonalise H_mw itself (3N modes, rigid-body ones included,
-    numerically near zero but not exactly). Working in the complement removes the
-    rigid-body motions exactly rather than by guessing which small eigenvalues are
-    "zero", so soft but real vibrations are never thrown away.
+    of which the lowest 3N - n_rigid eigenpairs are the internal modes l (orthogonal to
+    every rigid-body motion), the same as diagonalising H_mw in an orthonormal basis of the
+    complement of D. Without projection, diagonalise H_mw itself (3N modes, rigid-body
+    ones included, numerically near zero but not exactly). Removing the rigid-body motions
+    by construction, rather than by guessing which small eigenvalues are "zero", keeps soft
+    but real vibrations (and imaginary ones) in the spectrum.
 
     Args:
         H: Cartesian Hessian, shape (3N, 3N), kcal/mol/Å², symmetric, atom-major.
@@ -147,10 +150,12 @@ def normal_modes(
         _check_n_modes(n_modes, H.shape[0] - n_rigid)
         residual = jnp.max(jnp.linalg.norm(H_mw @ D, axis=0))
         if method == "dense":
-            Q, _ = jnp.linalg.qr(D, mode="complete")
-            B = Q[:, n_rigid:]
-            eigenvalues, U = jnp.linalg.eigh(B.T @ H_mw @ B)
-            mw_vectors = B @ U
+            # P H_mw P + s D Dᵀ: the rigid-body motions move to s, above the spectrum, so
+            # the lowest 3N - n_rigid eigenpairs are exactly the internal ones.
+            A = solvers.deflated_matrix(H_mw, D, solvers.shift_above_spectrum(H_mw))
+            eigenvalues, mw_vectors = jnp.linalg.eigh(0.5 * (A + A.T))
+            internal = H.shape[0] - n_rigid
+            eigenvalues, mw_vectors = eigenvalues[:internal], mw_vectors[:, :internal]
     else:
         n_rigid = 0
         D = None

@@ -383,6 +383,10 @@ def grade_one(submission: Path, student: str, opts: Options, work: Path) -> Grad
         {
             remote.ENV: json.dumps(cfg),
             "JAXNM_HYPOTHESIS_PROFILE": "grading",
+            # The trusted side's compiled programs, shared by this batch's pytest processes
+            # only (in the private batch folder, hidden from workers): compiled once per
+            # batch instead of once per submission.
+            "JAXNM_JAX_CACHE": str(work.parent.parent / "jax-cache"),
             "JAX_PLATFORMS": env.get("JAX_PLATFORMS", "cpu"),
             "OPENBLAS_NUM_THREADS": "1",
             "OMP_NUM_THREADS": "1",

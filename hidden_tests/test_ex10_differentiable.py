@@ -6,17 +6,12 @@ differences, and a fit that must improve the correlation with experiment; a stru
 eigenvalues are nearly (not exactly) degenerate.
 """
 
-import functools
-
-import jax
-import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from jaxnm_course import analysis, load_structure
 from jaxnm_course import differentiable as df
-from jaxnm_course.geometry import pair_distances
-from jaxnm_course.grading import checks
+from jaxnm_course import load_structure
+from jaxnm_course.grading import checks, references
 from jaxnm_course.grading import strategies as S
 from jaxnm_course.grading.target import load
 
@@ -30,22 +25,8 @@ CUTOFF, WIDTH = 7.3, 1.0  # Å: a GNM-like cutoff
 THETA = 0.2 * np.random.default_rng(0).normal(size=len(UBI))
 
 
-def springs(R, cutoff, width, theta, pairs):
-    d = pair_distances(jnp.asarray(R), pairs)
-    return jnp.exp(theta[pairs[:, 0]] + theta[pairs[:, 1]]) * df.smooth_switch(d, cutoff, width)
-
-
-@functools.cache
-def reference(n):
-    """(r, (∂r/∂r_c, ∂r/∂θ)) of the library's smooth GNM, compiled once per size n."""
-    pairs = S.all_pairs(n)
-
-    def corr(R, B, cutoff, width, theta):
-        k = springs(R, cutoff, width, theta, pairs)
-        B_pred = analysis.BFACTOR_PER_MSF * df.gnm_fluctuations(n, pairs, k)
-        return analysis.pearson_r(B_pred, B)
-
-    return jax.jit(jax.value_and_grad(corr, argnums=(2, 4)))
+springs = references.ex10_springs
+reference = references.ex10_correlation_and_gradient
 
 
 def reference_gradient(R, B, cutoff, width, theta):

@@ -45,7 +45,7 @@ def chain(n: int, spacing: float = 3.8) -> np.ndarray:
     return np.arange(n)[:, None] * spacing * axis + np.array([1.0, -2.0, 0.5])
 
 
-def numpy_anm_hessian(R: np.ndarray, cutoff: float, gamma: float) -> np.ndarray:
+def numpy_anm_hessian(R: np.ndarray, cutoff: float, gamma: float = 1.0) -> np.ndarray:
     """Plain loop over all pairs (no KD-tree, no JAX): the textbook ANM Hessian."""
     n = len(R)
     H = np.zeros((3 * n, 3 * n))

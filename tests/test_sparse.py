@@ -1,6 +1,6 @@
 """Sparse assembly and matrix-free products against independent dense references.
 
-References: a plain Python double loop over atoms (ProDy's algorithm, written out here),
+References: a plain Python double loop over atoms (ProDy's algorithm, in tests/test_enm.py),
 the dense JAX scatter of enm.assemble_hessian, the whole-system jax.hessian of the ANM
 energy, a graph Laplacian from the full distance matrix, and ProDy itself.
 """
@@ -17,23 +17,7 @@ from jaxnm_course import enm, sparse
 from jaxnm_course._validate import find_overlaps
 from jaxnm_course.structures import globular_cloud as cloud
 
-
-def loop_hessian(R: np.ndarray, cutoff: float, gamma: float = 1.0) -> np.ndarray:
-    """ANM Hessian by the textbook double loop (independent of the library)."""
-    n = len(R)
-    H = np.zeros((3 * n, 3 * n))
-    for i in range(n):
-        for j in range(i + 1, n):
-            d = R[j] - R[i]
-            r2 = d @ d
-            if r2 > cutoff * cutoff:
-                continue
-            block = -gamma * np.outer(d, d) / r2
-            H[3 * i : 3 * i + 3, 3 * j : 3 * j + 3] = block
-            H[3 * j : 3 * j + 3, 3 * i : 3 * i + 3] = block
-            H[3 * i : 3 * i + 3, 3 * i : 3 * i + 3] -= block
-            H[3 * j : 3 * j + 3, 3 * j : 3 * j + 3] -= block
-    return H
+from .test_enm import numpy_anm_hessian as loop_hessian
 
 
 @pytest.fixture(scope="module")

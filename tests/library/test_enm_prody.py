@@ -22,7 +22,7 @@ from jaxnm_course import enm
 
 pytestmark = pytest.mark.oracle
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EIG_RTOL = 1e-8  # eigenvalues, relative (observed ~1e-13)
 VEC_TOL = 1e-8  # 1 - smallest singular value of the overlap of matching subspaces
 

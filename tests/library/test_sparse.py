@@ -1,8 +1,8 @@
 """Sparse assembly and matrix-free products against independent dense references.
 
-References: a plain Python double loop over atoms (ProDy's algorithm, in tests/test_enm.py),
-the dense JAX scatter of enm.assemble_hessian, the whole-system jax.hessian of the ANM
-energy, a graph Laplacian from the full distance matrix, and ProDy itself.
+References: a plain Python double loop over atoms (ProDy's algorithm, in
+tests/library/test_enm.py), the dense JAX scatter of enm.assemble_hessian, the whole-system
+jax.hessian of the ANM energy, a graph Laplacian from the full distance matrix, and ProDy itself.
 """
 
 from __future__ import annotations

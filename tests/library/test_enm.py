@@ -195,8 +195,8 @@ def test_collinear_structure_has_five_rigid_modes():
 
 
 @pytest.fixture(scope="module")
-def ubi() -> np.ndarray:
-    return nm.load_structure("1UBI").R
+def ubi(ubiquitin) -> np.ndarray:
+    return ubiquitin.R
 
 
 def test_anm_hessian_equals_textbook_loop(ubi):
@@ -210,9 +210,9 @@ def test_anm_hessian_methods_agree(ubi):
     np.testing.assert_allclose(Hd, Ha, rtol=0, atol=1e-12 * float(jnp.abs(Ha).max()))
 
 
-def test_whole_system_hessian_of_anm_energy_is_anm_hessian():
+def test_whole_system_hessian_of_anm_energy_is_anm_hessian(ubi):
     # The naive route: jax.hessian of the whole energy (O(N^2) memory) at the reference.
-    R = nm.load_structure("1UBI").R[:30]
+    R = ubi[:30]
     energy = enm.anm_energy(R, cutoff=12.0, gamma=GAMMA)
     H = jax.jit(jax.hessian(energy))(jnp.asarray(R)).reshape(90, 90)
     np.testing.assert_allclose(H, nm.anm_hessian(R, cutoff=12.0, gamma=GAMMA), atol=1e-12)
@@ -358,9 +358,9 @@ def test_hinsen_gamma_units_and_break_point():
     np.testing.assert_allclose(dk[2:], -6 * 128 * (r[2:] / 10) ** -7 / 10 * to_kcal_A2, rtol=1e-12)
 
 
-def test_distance_dependent_gamma_in_hessian():
+def test_distance_dependent_gamma_in_hessian(ubi):
     # gamma(r) enters each super-element at that pair's distance: compare with the loop.
-    R = nm.load_structure("1UBI").R[:25]
+    R = ubi[:25]
     H = np.asarray(nm.anm_hessian(R, cutoff=None, gamma=enm.hinsen_gamma))
     n = len(R)
     ref = np.zeros((3 * n, 3 * n))
@@ -384,9 +384,9 @@ def test_negative_spring_constants_are_refused():
 # --- normal modes: masses, solver, Modes fields --------------------------------------------
 
 
-def test_anm_matches_normal_modes_with_residue_masses():
+def test_anm_matches_normal_modes_with_residue_masses(ubiquitin):
     # normal_modes projects with an explicit QR complement basis: an independent solver.
-    s = nm.load_structure("1UBI")
+    s = ubiquitin
     m = nm.residue_masses(s.resnames)
     a = nm.anm(s.R, cutoff=15.0, gamma=GAMMA, n_modes=None, masses=m)
     ref = nm.normal_modes(nm.anm_hessian(s.R, 15.0, GAMMA), m, s.R)

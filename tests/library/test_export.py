@@ -12,18 +12,18 @@ from tests import strategies as S
 
 
 @pytest.fixture(scope="module")
-def ake():
+def ake(adk_open):
     """Adenylate kinase (chain A, 214 Cα) and a trajectory of 5 frames along a vector."""
-    s = nm.load_structure("4AKE_A_aligned")
+    s = adk_open
     v = np.random.default_rng(0).normal(size=3 * s.n_residues)
     frames = np.asarray(an.traverse_mode(s.R, v, n_steps=2, rmsd=1.0).R)
     return s, frames
 
 
 @pytest.fixture(scope="module")
-def two_chains():
+def two_chains(adk_closed):
     """Eight residues of 1AKE split by hand into chains A and B, with an insertion code."""
-    s = nm.load_structure("1AKE")
+    s = adk_closed
     return s._replace(
         R=s.R[:8],
         resnames=s.resnames[:8],
@@ -77,9 +77,7 @@ def test_pdb_columns_chains_and_insertion_codes(tmp_path, two_chains):
 
 
 @pytest.mark.oracle
-def test_pdb_trajectory_reads_back_with_prody(tmp_path, ake):
-    prody = pytest.importorskip("prody")
-    prody.confProDy(verbosity="none")
+def test_pdb_trajectory_reads_back_with_prody(tmp_path, ake, prody):
     s, frames = ake
     path = export.write_pdb_trajectory(tmp_path / "traj.pdb", frames, s)
     ag = prody.parsePDB(str(path))
@@ -92,9 +90,7 @@ def test_pdb_trajectory_reads_back_with_prody(tmp_path, ake):
 
 
 @pytest.mark.oracle
-def test_nmd_reads_back_with_prody(tmp_path, ake):
-    prody = pytest.importorskip("prody")
-    prody.confProDy(verbosity="none")
+def test_nmd_reads_back_with_prody(tmp_path, ake, prody):
     s, _ = ake
     q, _ = np.linalg.qr(np.random.default_rng(1).normal(size=(3 * s.n_residues, 4)))
     lam = np.array([0.05, 0.3, 1.7, 2.0])

@@ -9,6 +9,7 @@ import jaxnm_course as nm
 from jaxnm_course import analysis as an
 from jaxnm_course import export
 from tests import strategies as S
+from tests.references import analytic_spring_hessian
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +115,7 @@ def test_nmd_reads_back_with_prody(tmp_path, ake, prody):
 def test_nmd_of_a_modes_object(tmp_path):
     R = np.random.default_rng(2).normal(scale=3.0, size=(5, 3))
     _, r0 = S.spring_network(R, np.ones(10))
-    modes = nm.normal_modes(S.analytic_spring_hessian(R, np.ones(10), r0), np.ones(5), R)
+    modes = nm.normal_modes(analytic_spring_hessian(R, np.ones(10), r0), np.ones(5), R)
     path = export.write_nmd(tmp_path / "m.nmd", R, modes, n_modes=3)
     lines = path.read_text().splitlines()
     mode_lines = [line.split() for line in lines if line.startswith("mode")]

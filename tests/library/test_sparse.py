@@ -1,7 +1,7 @@
 """Sparse assembly and matrix-free products against independent dense references.
 
 References: a plain Python double loop over atoms (ProDy's algorithm, in
-tests/library/test_enm.py), the dense JAX scatter of enm.assemble_hessian, the whole-system
+tests/references.py), the dense JAX scatter of enm.assemble_hessian, the whole-system
 jax.hessian of the ANM energy, a graph Laplacian from the full distance matrix, and ProDy itself.
 """
 
@@ -16,8 +16,7 @@ import jaxnm_course as nm
 from jaxnm_course import enm, sparse
 from jaxnm_course._validate import find_overlaps
 from jaxnm_course.structures import globular_cloud as cloud
-
-from .test_enm import numpy_anm_hessian as loop_hessian
+from tests.references import numpy_anm_hessian as loop_hessian
 
 
 @pytest.fixture(scope="module")

@@ -153,7 +153,7 @@ html_theme_options = {
 copybutton_prompt_text = r">>> |\.\.\. |\$ "
 copybutton_prompt_is_regexp = True
 
-# Matplotlib figures as PNG only (one figure per cell output, checked by tests/test_site.py).
+# Matplotlib figures as PNG only (one figure per cell output, checked by tests/site/test_site.py).
 nb_render_image_options = {"align": "center"}
 nb_mime_priority_overrides = [("html", "image/svg+xml", None)]
 

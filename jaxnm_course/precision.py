@@ -2,8 +2,9 @@
 
 Normal mode analysis needs float64. Eigenvalues of a Hessian span many orders of
 magnitude (six rigid-body zeros next to stiff bond stretches), and float32 keeps about
-seven significant digits. For a three-atom spring model of water (``tests/test_precision.py``)
-the rigid-body "zeros" come out at ~0.1-0.3 cm⁻¹ in float32 against < 1e-4 cm⁻¹ in
+seven significant digits. For a three-atom spring model of water
+(``tests/library/test_precision.py``) the rigid-body "zeros" come out at ~0.1-0.3 cm⁻¹
+in float32 against < 1e-4 cm⁻¹ in
 float64; rounding protein coordinates (tens of Å) to float32 moves atoms by ~1e-6 Å, which
 for a molecule at a minimum means a non-zero gradient and small spurious imaginary
 frequencies; and checks against analytic formulas to 1e-10 are out of reach.

@@ -1,4 +1,4 @@
-"""Test configuration: float64 on, Hypothesis profiles, optional oracles."""
+"""Test configuration: float64 on, Hypothesis profiles, optional oracles, shared fixtures."""
 
 from __future__ import annotations
 
@@ -10,7 +10,10 @@ import jax
 # before any array is created. Tests of the x64-off behaviour use `jax.enable_x64(False)`.
 jax.config.update("jax_enable_x64", True)
 
+import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
+
+from jaxnm_course.structures import Structure, load_structure  # noqa: E402
 
 # JAX compiles on the first call of each shape: the default 200 ms deadline would fail
 # on compilation, not on slowness of the code under test.
@@ -49,3 +52,43 @@ if os.environ.get("JAXNM_REQUIRE_DATA") == "1":
             f"JAXNM_REQUIRE_DATA=1 but JAXNM_DATA_DIR={_data!r} does not hold 4v8r.pdb; "
             "point it at shared/data/structures."
         )
+
+
+# --- Shared fixtures: the oracle and the proteins, loaded once per session -----------------
+
+
+def _read_only(s: Structure) -> Structure:
+    """The structure with its arrays frozen: a session-wide fixture must not be edited."""
+    for a in (s.R, s.resnums, s.bfactors, s.models):
+        if a is not None:
+            a.setflags(write=False)
+    return s
+
+
+@pytest.fixture(scope="session", name="prody")
+def prody_module():
+    """ProDy (an independent ENM code), quiet; the test skips when it is not installed."""
+    module = pytest.importorskip("prody", reason="ProDy is not installed: pip install prody")
+    module.confProDy(verbosity="none")
+    return module
+
+
+@pytest.fixture(scope="session")
+def ubiquitin() -> Structure:
+    """Ubiquitin, 1UBI (76 Cα), from the bundled PDB file."""
+    return _read_only(load_structure("1UBI"))
+
+
+@pytest.fixture(scope="session")
+def adk_closed() -> Structure:
+    """Closed adenylate kinase, 1AKE chain A (214 Cα).
+
+    The bundled 1ake.pdb holds chain A only, so this is also ``load_structure("1AKE")``.
+    """
+    return _read_only(load_structure("1AKE", chains="A"))
+
+
+@pytest.fixture(scope="session")
+def adk_open() -> Structure:
+    """Open adenylate kinase, 4AKE chain A superposed on 1AKE chain A (214 Cα)."""
+    return _read_only(load_structure("4AKE_A_aligned"))

@@ -1,10 +1,14 @@
-"""Shared Hypothesis strategies and small test systems (fixed shapes: JAX compiles once)."""
+"""Hypothesis strategies of the tests, and small test systems (fixed shapes: JAX compiles once).
+
+Reference implementations that tests compare with live in ``tests/references.py``.
+"""
 
 from __future__ import annotations
 
 import jax.numpy as jnp
 import numpy as np
 from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from jaxnm_course.geometry import safe_norm
 from jaxnm_course.grading.strategies import rotations  # noqa: F401  (one definition, re-exported)
@@ -63,22 +67,33 @@ def block_rotate(Q: np.ndarray, n: int) -> np.ndarray:
     return np.kron(np.eye(n), Q)
 
 
-def analytic_spring_hessian(R: np.ndarray, k: np.ndarray, r0: np.ndarray) -> np.ndarray:
-    """Hand-derived Hessian of Σ k/2 (r - r0)² (independent of autodiff).
+# --- compact random clouds of 12 atoms (ENM property tests) --------------------------------
 
-    For one spring between i and j with unit vector e and length r, the off-diagonal block
-    is -k [e e^T + (1 - r0/r)(1 - e e^T)]; diagonal blocks are minus the row sums.
+N_CLOUD = 12
+_SITES = np.stack(np.meshgrid(*[np.arange(3.0)] * 3, indexing="ij"), -1).reshape(-1, 3) * 3.8
+
+
+@st.composite
+def clouds(draw) -> np.ndarray:
+    """12 distinct sites of a 3.8 Å cubic grid, each jittered by up to 0.8 Å per axis.
+
+    Any two atoms are at least 3.8 - 2 * 0.8 = 2.2 Å apart (no overlaps), the cloud spans
+    at most 7.6 + 1.6 Å per axis, and it is never collinear or coplanar in practice.
     """
-    n = len(R)
-    H = np.zeros((3 * n, 3 * n))
-    for (i, j), kk, rr0 in zip(pairs(n), k, r0, strict=True):
-        d = R[j] - R[i]
-        r = np.linalg.norm(d)
-        e = d / r
-        ee = np.outer(e, e)
-        block = -kk * (ee + (1 - rr0 / r) * (np.eye(3) - ee))
-        H[3 * i : 3 * i + 3, 3 * j : 3 * j + 3] = block
-        H[3 * j : 3 * j + 3, 3 * i : 3 * i + 3] = block
-        H[3 * i : 3 * i + 3, 3 * i : 3 * i + 3] -= block
-        H[3 * j : 3 * j + 3, 3 * j : 3 * j + 3] -= block
-    return H
+    sites = draw(st.permutations(range(len(_SITES))))[:N_CLOUD]
+    jitter = draw(
+        st.lists(
+            st.floats(-0.8, 0.8, allow_nan=False),
+            min_size=3 * N_CLOUD,
+            max_size=3 * N_CLOUD,
+        )
+    )
+    return _SITES[list(sites)] + np.reshape(jitter, (N_CLOUD, 3))
+
+
+# --- thermochemistry: six vibrational wavenumbers (cm⁻¹) and temperatures (K) -------------
+
+frequencies = hnp.arrays(
+    np.float64, 6, elements=st.floats(5.0, 4000.0, allow_nan=False, allow_infinity=False)
+)
+temperatures = st.floats(1.0, 5000.0, allow_nan=False, allow_infinity=False)

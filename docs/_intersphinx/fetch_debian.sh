@@ -6,7 +6,7 @@
 #
 #   bash docs/_intersphinx/fetch_debian.sh      # then review `git diff --stat` and commit
 #
-# The versions in use are recorded in docs/_intersphinx/README.md; tests/test_intersphinx.py
+# The versions in use are recorded in docs/_intersphinx/README.md; tests/site/test_intersphinx.py
 # checks that the committed files load and hold the objects the course links to.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"

@@ -12,7 +12,7 @@ the live sites when this list was written; see README.md): JAX documents each pu
 ``_autosummary/<name>.html`` and each module on ``<module>.html``; NumPy puts routines and
 classes on ``reference/generated/<name>.html``. The anchor is the full name, as Sphinx's
 autodoc writes it. Add a name here when a chapter or docstring cites a new one;
-``tests/test_intersphinx.py`` fails when the docs cite a JAX/NumPy/SciPy object that no
+``tests/site/test_intersphinx.py`` fails when the docs cite a JAX/NumPy/SciPy object that no
 inventory holds.
 
 Format: Sphinx inventory version 2 (a four-line header, then zlib-compressed lines

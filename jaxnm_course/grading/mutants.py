@@ -1,6 +1,6 @@
 """Mutants: deliberate wrong answers built from the solutions by small, checked edits.
 
-A mutant is a folder ``tests/mutants/exNN_<name>/`` holding ``mutant.toml``::
+A mutant is a folder ``tests/course/mutants/exNN_<name>/`` holding ``mutant.toml``::
 
     description = "masses not square-rooted in the mass weighting"
     file = "ex04_normal_modes.py"
@@ -60,7 +60,7 @@ def discover(root: Path) -> list[Mutant]:
     """All mutants under ``root`` (folders holding a ``mutant.toml``), sorted by name.
 
     Args:
-        root: e.g. ``tests/mutants``.
+        root: e.g. ``tests/course/mutants``.
 
     Returns:
         The mutants.

@@ -23,9 +23,8 @@ __all__ = ["EXCLUDED", "ReleaseLeak", "build_release", "release_files", "solutio
 EXCLUDED = (
     "solutions/",
     "hidden_tests/",
-    "tests/mutants/",
-    "tests/hostile/",
-    "tests/test_grader",
+    "tests/course/mutants/",
+    "tests/grading/",
     ".git/",
     ".venv/",
     ".ci/",
@@ -148,7 +147,7 @@ def scan(release: Path, course: Path) -> list[str]:
         for needle, what in needles:
             if needle in text:
                 leaks.append(f"{rel}: {what}: {needle[:80]}")
-    for bad in ("solutions", "hidden_tests", "tests/mutants"):
+    for bad in ("solutions", "hidden_tests", "tests/course/mutants"):
         if (release / bad).exists():
             leaks.append(f"{bad}/ is in the release")
     return leaks

@@ -47,8 +47,8 @@ def gap_k(w: np.ndarray, k_max: int) -> int:
 
 
 @pytest.fixture(scope="module")
-def ake_system():
-    R = np.asarray(nm.load_structure("1AKE").R)
+def ake_system(adk_closed):
+    R = np.asarray(adk_closed.R)
     H = sparse.anm_hessian_sparse(R, 15.0)
     D = np.asarray(nm.rigid_body_modes(R, np.ones(len(R))))
     return R, H, D
@@ -137,8 +137,8 @@ def test_non_stationary_hessian_is_compressed_like_the_dense_path():
 
 
 @pytest.fixture(scope="module")
-def ake_masses():
-    s = nm.load_structure("1AKE")
+def ake_masses(adk_closed):
+    s = adk_closed
     return np.asarray(s.R), nm.residue_masses(s.resnames)
 
 
@@ -178,7 +178,7 @@ def test_auto_goes_sparse_above_the_threshold_without_a_dense_matrix(monkeypatch
     assert solvers.choose_method(900) == "dense"
 
 
-def test_bad_input(ake_system):
+def test_bad_input(ake_system, ubiquitin):
     _, H, D = ake_system
     f = "lowest_eigenpairs: "
     with pytest.raises(ValueError, match=f + r"`method` must be one of"):
@@ -206,9 +206,9 @@ def test_bad_input(ake_system):
     with pytest.raises(TypeError, match=f + r"`A` must be a real matrix"):
         solvers.lowest_eigenpairs("matrix", 1)
     with pytest.raises(ValueError, match=r"anm: `solver` must be one of"):
-        enm.anm(np.asarray(nm.load_structure("1UBI").R), solver="arpack")
+        enm.anm(np.asarray(ubiquitin.R), solver="arpack")
     with pytest.raises(ValueError, match=r"anm: `method` must be 'analytic' or 'autodiff'"):
-        enm.anm(np.asarray(nm.load_structure("1UBI").R), method="fd")
+        enm.anm(np.asarray(ubiquitin.R), method="fd")
 
 
 def _data_file() -> Path | None:

@@ -2,7 +2,7 @@
 
 The exercise sessions run in subprocesses (``pytest exercises --target ... --results-json``),
 as a student or the grader would run them, and the assertions read the JSON record. Mutants
-(``tests/mutants/exNN_<name>/mutant.toml``) are grouped into rounds, at most one per
+(``tests/course/mutants/exNN_<name>/mutant.toml``) are grouped into rounds, at most one per
 exercise set, and each round is one session restricted (``-m``) to the sets it touches.
 """
 
@@ -21,11 +21,11 @@ import pytest
 from jaxnm_course.grading import mutants as mutants_mod
 from jaxnm_course.grading import stubs
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
 SETS = sorted(p.name[:4] for p in SOLUTIONS.glob("ex[0-9][0-9]_*.py"))
-MUTANTS = mutants_mod.discover(ROOT / "tests" / "mutants")
+MUTANTS = mutants_mod.discover(ROOT / "tests" / "course" / "mutants")
 CONTRACT_TEST_KEYS = {
     "nodeid", "exercise", "title", "name", "points", "max_points", "outcome", "visibility",
     "message",

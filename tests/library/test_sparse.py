@@ -1,8 +1,8 @@
 """Sparse assembly and matrix-free products against independent dense references.
 
-References: a plain Python double loop over atoms (ProDy's algorithm, in tests/test_enm.py),
-the dense JAX scatter of enm.assemble_hessian, the whole-system jax.hessian of the ANM
-energy, a graph Laplacian from the full distance matrix, and ProDy itself.
+References: a plain Python double loop over atoms (ProDy's algorithm, in
+tests/references.py), the dense JAX scatter of enm.assemble_hessian, the whole-system
+jax.hessian of the ANM energy, a graph Laplacian from the full distance matrix, and ProDy itself.
 """
 
 from __future__ import annotations
@@ -16,13 +16,12 @@ import jaxnm_course as nm
 from jaxnm_course import enm, sparse
 from jaxnm_course._validate import find_overlaps
 from jaxnm_course.structures import globular_cloud as cloud
-
-from .test_enm import numpy_anm_hessian as loop_hessian
+from tests.references import numpy_anm_hessian as loop_hessian
 
 
 @pytest.fixture(scope="module")
-def ake():
-    return np.asarray(nm.load_structure("1AKE").R)
+def ake(adk_closed):
+    return np.asarray(adk_closed.R)
 
 
 def test_sparse_assembly_equals_loop_and_dense_scatter(ake):
@@ -63,8 +62,7 @@ def test_autodiff_blocks_scatter_to_the_same_sparse_hessian(ake):
 
 
 @pytest.mark.oracle
-def test_sparse_hessian_and_kirchhoff_match_prody(ake):
-    prody = pytest.importorskip("prody")
+def test_sparse_hessian_and_kirchhoff_match_prody(ake, prody):
     a = prody.ANM()
     a.buildHessian(ake, 15.0, 1.0, sparse=True)
     H = sparse.anm_hessian_sparse(ake, 15.0)
@@ -89,9 +87,9 @@ def test_kirchhoff_is_the_graph_laplacian():
     assert K[i, j] == K[j, i] == -w[7]
 
 
-def test_mass_weighting_sparse(ake):
+def test_mass_weighting_sparse(ake, adk_closed):
     H = sparse.anm_hessian_sparse(ake, 15.0)
-    m = nm.residue_masses(nm.load_structure("1AKE").resnames)
+    m = nm.residue_masses(adk_closed.resnames)
     ref = np.asarray(nm.mass_weight(H.toarray(), m))
     np.testing.assert_allclose(sparse.mass_weight_sparse(H, m).toarray(), ref, rtol=1e-14)
 

@@ -9,21 +9,22 @@ import jaxnm_course as nm
 from jaxnm_course import analysis as an
 from jaxnm_course import export
 from tests import strategies as S
+from tests.references import analytic_spring_hessian
 
 
 @pytest.fixture(scope="module")
-def ake():
+def ake(adk_open):
     """Adenylate kinase (chain A, 214 Cα) and a trajectory of 5 frames along a vector."""
-    s = nm.load_structure("4AKE_A_aligned")
+    s = adk_open
     v = np.random.default_rng(0).normal(size=3 * s.n_residues)
     frames = np.asarray(an.traverse_mode(s.R, v, n_steps=2, rmsd=1.0).R)
     return s, frames
 
 
 @pytest.fixture(scope="module")
-def two_chains():
+def two_chains(adk_closed):
     """Eight residues of 1AKE split by hand into chains A and B, with an insertion code."""
-    s = nm.load_structure("1AKE")
+    s = adk_closed
     return s._replace(
         R=s.R[:8],
         resnames=s.resnames[:8],
@@ -77,9 +78,7 @@ def test_pdb_columns_chains_and_insertion_codes(tmp_path, two_chains):
 
 
 @pytest.mark.oracle
-def test_pdb_trajectory_reads_back_with_prody(tmp_path, ake):
-    prody = pytest.importorskip("prody")
-    prody.confProDy(verbosity="none")
+def test_pdb_trajectory_reads_back_with_prody(tmp_path, ake, prody):
     s, frames = ake
     path = export.write_pdb_trajectory(tmp_path / "traj.pdb", frames, s)
     ag = prody.parsePDB(str(path))
@@ -92,9 +91,7 @@ def test_pdb_trajectory_reads_back_with_prody(tmp_path, ake):
 
 
 @pytest.mark.oracle
-def test_nmd_reads_back_with_prody(tmp_path, ake):
-    prody = pytest.importorskip("prody")
-    prody.confProDy(verbosity="none")
+def test_nmd_reads_back_with_prody(tmp_path, ake, prody):
     s, _ = ake
     q, _ = np.linalg.qr(np.random.default_rng(1).normal(size=(3 * s.n_residues, 4)))
     lam = np.array([0.05, 0.3, 1.7, 2.0])
@@ -118,7 +115,7 @@ def test_nmd_reads_back_with_prody(tmp_path, ake):
 def test_nmd_of_a_modes_object(tmp_path):
     R = np.random.default_rng(2).normal(scale=3.0, size=(5, 3))
     _, r0 = S.spring_network(R, np.ones(10))
-    modes = nm.normal_modes(S.analytic_spring_hessian(R, np.ones(10), r0), np.ones(5), R)
+    modes = nm.normal_modes(analytic_spring_hessian(R, np.ones(10), r0), np.ones(5), R)
     path = export.write_nmd(tmp_path / "m.nmd", R, modes, n_modes=3)
     lines = path.read_text().splitlines()
     mode_lines = [line.split() for line in lines if line.startswith("mode")]

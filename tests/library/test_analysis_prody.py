@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import jaxnm_course as nm
 from jaxnm_course import analysis as an
 
 pytestmark = pytest.mark.oracle
@@ -21,15 +20,8 @@ RTOL = 1e-8
 
 
 @pytest.fixture(scope="module")
-def prody():
-    prody = pytest.importorskip("prody")
-    prody.confProDy(verbosity="none")
-    return prody
-
-
-@pytest.fixture(scope="module")
-def ubi(prody):
-    s = nm.load_structure("1UBI")
+def ubi(prody, ubiquitin):
+    s = ubiquitin
     anm = prody.ANM("1ubi")
     anm.buildHessian(s.R, cutoff=15.0, gamma=1.0)
     anm.calcModes(n_modes=30)

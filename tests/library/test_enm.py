@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 import jaxnm_course as nm
 from jaxnm_course import enm
 from jaxnm_course.precision import PrecisionError
-from tests.strategies import rotations
+from tests.references import analytic_spring_hessian, numpy_anm_hessian
+from tests.strategies import N_CLOUD, clouds, rotations
 
 GAMMA = 1.7  # a spring constant that is not 1, so a missing factor of gamma shows
 
@@ -43,48 +44,6 @@ def chain(n: int, spacing: float = 3.8) -> np.ndarray:
     """n atoms on a straight line along a tilted axis."""
     axis = np.array([1.0, 2.0, 2.0]) / 3.0
     return np.arange(n)[:, None] * spacing * axis + np.array([1.0, -2.0, 0.5])
-
-
-def numpy_anm_hessian(R: np.ndarray, cutoff: float, gamma: float = 1.0) -> np.ndarray:
-    """Plain loop over all pairs (no KD-tree, no JAX): the textbook ANM Hessian."""
-    n = len(R)
-    H = np.zeros((3 * n, 3 * n))
-    for i in range(n):
-        for j in range(i + 1, n):
-            d = R[j] - R[i]
-            r2 = d @ d
-            if r2 > cutoff**2:
-                continue
-            b = -gamma * np.outer(d, d) / r2
-            H[3 * i : 3 * i + 3, 3 * j : 3 * j + 3] = b
-            H[3 * j : 3 * j + 3, 3 * i : 3 * i + 3] = b
-            H[3 * i : 3 * i + 3, 3 * i : 3 * i + 3] -= b
-            H[3 * j : 3 * j + 3, 3 * j : 3 * j + 3] -= b
-    return H
-
-
-# --- Hypothesis: compact random clouds of 12 atoms ---------------------------------------
-
-N_CLOUD = 12
-_SITES = np.stack(np.meshgrid(*[np.arange(3.0)] * 3, indexing="ij"), -1).reshape(-1, 3) * 3.8
-
-
-@st.composite
-def clouds(draw) -> np.ndarray:
-    """12 distinct sites of a 3.8 Å cubic grid, each jittered by up to 0.8 Å per axis.
-
-    Any two atoms are at least 3.8 - 2 * 0.8 = 2.2 Å apart (no overlaps), the cloud spans
-    at most 7.6 + 1.6 Å per axis, and it is never collinear or coplanar in practice.
-    """
-    sites = draw(st.permutations(range(len(_SITES))))[:N_CLOUD]
-    jitter = draw(
-        st.lists(
-            st.floats(-0.8, 0.8, allow_nan=False),
-            min_size=3 * N_CLOUD,
-            max_size=3 * N_CLOUD,
-        )
-    )
-    return _SITES[list(sites)] + np.reshape(jitter, (N_CLOUD, 3))
 
 
 def _rel_zero_count(eigenvalues: np.ndarray, rtol: float = 1e-9) -> int:
@@ -195,8 +154,8 @@ def test_collinear_structure_has_five_rigid_modes():
 
 
 @pytest.fixture(scope="module")
-def ubi() -> np.ndarray:
-    return nm.load_structure("1UBI").R
+def ubi(ubiquitin) -> np.ndarray:
+    return ubiquitin.R
 
 
 def test_anm_hessian_equals_textbook_loop(ubi):
@@ -210,9 +169,9 @@ def test_anm_hessian_methods_agree(ubi):
     np.testing.assert_allclose(Hd, Ha, rtol=0, atol=1e-12 * float(jnp.abs(Ha).max()))
 
 
-def test_whole_system_hessian_of_anm_energy_is_anm_hessian():
+def test_whole_system_hessian_of_anm_energy_is_anm_hessian(ubi):
     # The naive route: jax.hessian of the whole energy (O(N^2) memory) at the reference.
-    R = nm.load_structure("1UBI").R[:30]
+    R = ubi[:30]
     energy = enm.anm_energy(R, cutoff=12.0, gamma=GAMMA)
     H = jax.jit(jax.hessian(energy))(jnp.asarray(R)).reshape(90, 90)
     np.testing.assert_allclose(H, nm.anm_hessian(R, cutoff=12.0, gamma=GAMMA), atol=1e-12)
@@ -228,9 +187,7 @@ def test_anm_energy_away_from_reference_has_tension_term():
     rng = np.random.default_rng(1)
     R = R0 + 0.3 * rng.standard_normal(R0.shape)
     H = np.asarray(jax.jit(jax.hessian(energy))(jnp.asarray(R)).reshape(12, 12))
-    # Independent hand-derived Hessian of the same springs (tests/strategies.py).
-    from tests.strategies import analytic_spring_hessian
-
+    # Independent hand-derived Hessian of the same springs (tests/references.py).
     r0 = np.linalg.norm(R0[:, None] - R0[None], axis=-1)[np.triu_indices(4, 1)]
     np.testing.assert_allclose(H, analytic_spring_hessian(R, GAMMA * np.ones(6), r0), atol=1e-11)
     w = np.linalg.eigvalsh(H)
@@ -358,9 +315,9 @@ def test_hinsen_gamma_units_and_break_point():
     np.testing.assert_allclose(dk[2:], -6 * 128 * (r[2:] / 10) ** -7 / 10 * to_kcal_A2, rtol=1e-12)
 
 
-def test_distance_dependent_gamma_in_hessian():
+def test_distance_dependent_gamma_in_hessian(ubi):
     # gamma(r) enters each super-element at that pair's distance: compare with the loop.
-    R = nm.load_structure("1UBI").R[:25]
+    R = ubi[:25]
     H = np.asarray(nm.anm_hessian(R, cutoff=None, gamma=enm.hinsen_gamma))
     n = len(R)
     ref = np.zeros((3 * n, 3 * n))
@@ -384,9 +341,9 @@ def test_negative_spring_constants_are_refused():
 # --- normal modes: masses, solver, Modes fields --------------------------------------------
 
 
-def test_anm_matches_normal_modes_with_residue_masses():
+def test_anm_matches_normal_modes_with_residue_masses(ubiquitin):
     # normal_modes projects with an explicit QR complement basis: an independent solver.
-    s = nm.load_structure("1UBI")
+    s = ubiquitin
     m = nm.residue_masses(s.resnames)
     a = nm.anm(s.R, cutoff=15.0, gamma=GAMMA, n_modes=None, masses=m)
     ref = nm.normal_modes(nm.anm_hessian(s.R, 15.0, GAMMA), m, s.R)

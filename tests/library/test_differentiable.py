@@ -20,8 +20,8 @@ from jaxnm_course import geometry
 
 
 @pytest.fixture(scope="module")
-def ubi():
-    return nm.load_structure("1UBI")
+def ubi(ubiquitin):
+    return ubiquitin
 
 
 @pytest.fixture(scope="module")
@@ -170,8 +170,7 @@ def test_gnm_fluctuations_equal_three_kt_pinv_diagonal(fragment):
 
 
 @pytest.mark.oracle
-def test_gnm_and_anm_bfactor_profiles_agree_with_prody(ubi):
-    prody = pytest.importorskip("prody")
+def test_gnm_and_anm_bfactor_profiles_agree_with_prody(ubi, prody):
     R = np.asarray(ubi.R)
     for model, cutoff in (("gnm", 7.3), ("anm", 13.0)):
         # a 1e-6 Å switch width is a hard cutoff unless a pair sits within 1e-4 Å of it
@@ -402,7 +401,7 @@ def test_floppy_network_is_an_error_not_nan(fragment):
         df.predicted_bfactors(df.default_params(cutoff=4.0, n_seq=0), R, net, "anm")
 
 
-def test_bad_arguments_are_named(fragment, ubi):
+def test_bad_arguments_are_named(fragment, ubi, adk_open):
     R, net, params = fragment
     with pytest.raises(ValueError, match="model"):
         df.predicted_bfactors(params, R, net, "enm")
@@ -416,7 +415,7 @@ def test_bad_arguments_are_named(fragment, ubi):
         df.rigid_projector(np.outer(np.arange(4.0), [1.0, 2.0, 3.0]))
     with pytest.raises(ValueError, match=r"lowest_eigenvalues_sum.*`k`"):
         df.lowest_eigenvalues_sum(np.eye(18), df.rigid_projector(octahedron()[0]), 12)
-    zero = nm.load_structure("4AKE_A_aligned")
+    zero = adk_open
     net4 = df.build_network(zero.R, 10.0)
     with pytest.raises(ValueError, match=r"fit_spring_params.*all equal"):
         df.fit_spring_params(

@@ -35,7 +35,7 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 HTML = DOCS / "_build" / "html"
 SHOTS = DOCS / "_build" / "screenshots"

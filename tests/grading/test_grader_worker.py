@@ -18,7 +18,7 @@ import pytest
 
 from jaxnm_course.grading import remote, sandbox
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SECRET = ROOT / "solutions" / "ex01_jax_basics.py"
 TOKEN = f"/tmp/jaxnm-worker-test-{uuid.uuid4().hex}"
 

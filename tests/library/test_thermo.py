@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 
 import jaxnm_course as nm
 from jaxnm_course.geometry import pair_distances
 from jaxnm_course.thermo import DEFAULT_MIN_FREQUENCY, Thermo, classical_limit, harmonic_thermo
 from jaxnm_course.units import GAS_CONSTANT_KCAL, HC_KCAL_MOL_CM
+from tests.strategies import frequencies, temperatures
 
 R_GAS = GAS_CONSTANT_KCAL  # kcal/mol/K
 FIELDS = ("zpe", "internal_energy", "entropy", "heat_capacity", "helmholtz_energy")
@@ -169,11 +169,6 @@ def test_jit_and_traced_counts():
 
 
 # --- properties (Hypothesis) ----------------------------------------------------------
-
-frequencies = hnp.arrays(
-    np.float64, 6, elements=st.floats(5.0, 4000.0, allow_nan=False, allow_infinity=False)
-)
-temperatures = st.floats(1.0, 5000.0, allow_nan=False, allow_infinity=False)
 
 
 @given(frequencies, frequencies, temperatures)

@@ -32,7 +32,7 @@ WATER = 2 * 1.008 + 15.999
 def _shared_dir() -> Path | None:
     env = os.environ.get("JAXNM_DATA_DIR")
     candidates = [Path(env), Path(env) / "structures"] if env else []
-    candidates.append(Path(__file__).resolve().parents[2] / "shared" / "data" / "structures")
+    candidates.append(Path(__file__).resolve().parents[3] / "shared" / "data" / "structures")
     for folder in candidates:
         if (folder / "7cth.cif").is_file():
             return folder

@@ -24,15 +24,15 @@ from jaxnm_course import analysis as an
 
 
 @pytest.fixture(scope="module")
-def ubiquitin():
-    s = nm.load_structure("1UBI")
+def ubiquitin_gnm(ubiquitin):
+    s = ubiquitin
     modes = nm.enm.gnm(s.R, cutoff=10.0, n_modes=None)
     return s, modes
 
 
 @pytest.fixture(scope="module")
-def adk():
-    open_, closed = nm.load_structure("4AKE_A_aligned"), nm.load_structure("1AKE", chains="A")
+def adk(adk_open, adk_closed):
+    open_, closed = adk_open, adk_closed
     ia, ib = an.common_residues(open_, closed)
     R_open, R_closed = open_.R[ia], closed.R[ib]
     modes = nm.enm.anm(R_open, cutoff=15.0, n_modes=20)
@@ -40,15 +40,8 @@ def adk():
     return R_open, R_closed, modes, d
 
 
-@pytest.fixture(scope="module")
-def prody():
-    prody = pytest.importorskip("prody")
-    prody.confProDy(verbosity="none")
-    return prody
-
-
-def test_gnm_bfactors_of_ubiquitin_correlate_with_experiment(ubiquitin):
-    s, modes = ubiquitin
+def test_gnm_bfactors_of_ubiquitin_correlate_with_experiment(ubiquitin_gnm):
+    s, modes = ubiquitin_gnm
     assert modes.vectors.shape == (76, 75)
     msf = an.square_fluctuations(modes)
     fit = an.fit_bfactors(msf, s.bfactors, temperature=300.0)
@@ -73,8 +66,8 @@ def test_slowest_anm_modes_of_open_adenylate_kinase_predict_the_closure(adk):
     np.testing.assert_allclose(co[-1], np.sqrt((O**2).sum()), rtol=1e-12)
 
 
-def test_gnm_hinges_of_ubiquitin(ubiquitin):
-    s, modes = ubiquitin
+def test_gnm_hinges_of_ubiquitin(ubiquitin_gnm):
+    s, modes = ubiquitin_gnm
     hinges = an.hinge_residues(modes, n_modes=2, chains=s.chains)
     u = np.asarray(modes.vectors[:, 0])
     for h in hinges[0]:  # each hinge sits next to a sign change of the slowest mode
@@ -84,8 +77,8 @@ def test_gnm_hinges_of_ubiquitin(ubiquitin):
 
 
 @pytest.mark.oracle
-def test_ubiquitin_gnm_fluctuations_match_prody(prody, ubiquitin):
-    s, modes = ubiquitin
+def test_ubiquitin_gnm_fluctuations_match_prody(prody, ubiquitin_gnm):
+    s, modes = ubiquitin_gnm
     gnm = prody.GNM("1ubi")
     gnm.buildKirchhoff(s.R, cutoff=10.0, gamma=1.0)
     gnm.calcModes(n_modes=None)

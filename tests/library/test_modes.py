@@ -138,8 +138,8 @@ def test_modes_is_a_pytree():
 
 
 @pytest.fixture(scope="module")
-def adk():
-    s = nm.load_structure("1AKE", chains="A")
+def adk(adk_closed):
+    s = adk_closed
     H = nm.enm.anm_hessian(s.R)
     m = nm.residue_masses(s.resnames)
     return s.R, H, m, nm.normal_modes(H, m, s.R)

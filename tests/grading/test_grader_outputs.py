@@ -16,7 +16,7 @@ import pytest
 
 from jaxnm_course.grading import batch, cli, gradescope, release
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # -- zips -----------------------------------------------------------------------------------
@@ -150,7 +150,9 @@ def test_release_has_no_instructor_material(tmp_path):
     assert "exercises/test_ex01_jax_basics.py" in names
     assert "jaxnm_course/grading/plugin.py" in names
     assert "README.md" in names
-    assert not any(n.startswith(("solutions/", "hidden_tests/", "tests/mutants/")) for n in names)
+    assert not any(
+        n.startswith(("solutions/", "hidden_tests/", "tests/course/mutants/")) for n in names
+    )
     assert release.scan(out, ROOT) == []
     # The release's own `make lint` names only folders the release has.
     if shutil.which("make"):
@@ -254,7 +256,7 @@ def test_check_fails_when_a_solution_is_wrong(tmp_path):
                 shutil.copy(ROOT / d / name, course / d / name)
     shutil.copy(ROOT / "pyproject.toml", course / "pyproject.toml")
     shutil.copy(ROOT / "exercises" / "ex01_jax_basics.py", course / "exercises")
-    mutant = tomllib.loads((ROOT / "tests/mutants/ex01_force_sign/mutant.toml").read_text())
+    mutant = tomllib.loads((ROOT / "tests/course/mutants/ex01_force_sign/mutant.toml").read_text())
     source = (ROOT / "solutions" / mutant["file"]).read_text()
     for edit in mutant["edit"]:
         assert edit["old"] in source

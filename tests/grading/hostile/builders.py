@@ -16,7 +16,7 @@ import textwrap
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 MODULE = "ex01_jax_basics.py"
 SOLUTION = ROOT / "solutions" / MODULE
 STUB = ROOT / "exercises" / MODULE

@@ -22,16 +22,9 @@ from jaxnm_course import enm
 
 pytestmark = pytest.mark.oracle
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EIG_RTOL = 1e-8  # eigenvalues, relative (observed ~1e-13)
 VEC_TOL = 1e-8  # 1 - smallest singular value of the overlap of matching subspaces
-
-
-@pytest.fixture(scope="module")
-def prody():
-    module = pytest.importorskip("prody", reason="ProDy is not installed: pip install prody")
-    module.confProDy(verbosity="none")
-    return module
 
 
 def _require_data() -> bool:
@@ -73,11 +66,8 @@ def assert_same_modes(w, V, w_ref, V_ref):
 
 
 @pytest.fixture(scope="module")
-def structures():
-    return {
-        "1UBI": nm.load_structure("1UBI"),
-        "1AKE_A": nm.load_structure("1AKE", chains="A"),
-    }
+def structures(ubiquitin, adk_closed):
+    return {"1UBI": ubiquitin, "1AKE_A": adk_closed}
 
 
 @pytest.mark.parametrize("name", ["1UBI", "1AKE_A"])

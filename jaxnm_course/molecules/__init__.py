@@ -21,9 +21,22 @@ standard weights the frequencies then differ by a few parts in 10⁴. For isotop
 replace the masses: ``mol._replace(masses=masses_of(["O", "2H", "2H"]))``.
 """
 
-from ._model_systems import LJ_MINIMUM_ENERGIES, harmonic_chain, lj_cluster
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from . import _model_systems
+from ._model_systems import harmonic_chain, lj_cluster
 from ._molecule import Molecule
 from ._small import ammonia, carbon_dioxide, diatomic, methane, water
+
+# Defined in _model_systems; bound here with its documentation comment (``#:``), which is
+# where autodoc reads it.
+
+#: Global-minimum energies of LJ_n clusters in units of ε (n = 2, 3, 4 exact; 7 and 13
+#: from the Cambridge Cluster Database, D. J. Wales, J. P. K. Doye, J. Phys. Chem. A 101,
+#: 5111 (1997)).
+LJ_MINIMUM_ENERGIES: Mapping[int, float] = _model_systems.LJ_MINIMUM_ENERGIES
 
 __all__ = [
     "LJ_MINIMUM_ENERGIES",

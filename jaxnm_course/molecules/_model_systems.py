@@ -18,9 +18,7 @@ from .. import _validate
 from ..potentials import harmonic, lennard_jones, linear_angle, pair_energy
 from ._molecule import Molecule, _count, _index_array, _nonnegative, _positive, _valence_molecule
 
-#: Global-minimum energies of LJ_n clusters in units of ε (n = 2, 3, 4 exact; 7 and 13
-#: from the Cambridge Cluster Database, D. J. Wales, J. P. K. Doye, J. Phys. Chem. A 101,
-#: 5111 (1997)).
+# Public, documented in jaxnm_course.molecules (LJ_MINIMUM_ENERGIES).
 LJ_MINIMUM_ENERGIES: Mapping[int, float] = MappingProxyType(
     {2: -1.0, 3: -3.0, 4: -6.0, 7: -16.505384, 13: -44.326801}
 )

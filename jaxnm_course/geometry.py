@@ -1,11 +1,11 @@
-"""Geometry: safe distances, angles, centre of mass, inertia, rigid-body modes.
+"""Geometry: safe distances, angles, centre of mass, inertia, rigid-body modes, superposition.
 
 Coordinates ``R`` have shape (N, 3) in Å and masses shape (N,) in amu throughout.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax.numpy as jnp
 import numpy as np
@@ -15,6 +15,7 @@ from . import _validate
 
 __all__ = [
     "LINEAR_TOL",
+    "Superposition",
     "angles",
     "bend_angle",
     "bend_cosine",
@@ -25,7 +26,9 @@ __all__ = [
     "n_rigid_body_modes",
     "pair_distances",
     "rigid_body_modes",
+    "rmsd",
     "safe_norm",
+    "superpose",
 ]
 
 #: A structure is linear when its smallest principal moment of inertia is below
@@ -287,3 +290,103 @@ def rigid_body_modes(
                 v = np.cross(np.broadcast_to(axes[:, k], x.shape), x) * sqrt_m[:, None]
                 rotations.append(v / np.sqrt(moments[k]))
     return jnp.asarray(np.stack([v.reshape(-1) for v in translations + rotations], axis=1))
+
+
+# --- superposition (structural alignment) -----------------------------------------------------
+
+
+class Superposition(NamedTuple):
+    """Result of :func:`superpose`.
+
+    Attributes:
+        R: the superposed mobile coordinates, mobile @ rotation.T + translation, (N, 3), Å.
+        rotation: proper rotation matrix (det = +1), shape (3, 3).
+        translation: shape (3,), Å.
+        rmsd: (weighted) root-mean-square deviation after superposition, Å.
+    """
+
+    R: jnp.ndarray
+    rotation: jnp.ndarray
+    translation: jnp.ndarray
+    rmsd: jnp.ndarray
+
+
+def _weights(weights: Any, n: int, function: str) -> jnp.ndarray:
+    if weights is None:
+        return jnp.ones(n, dtype=jnp.float64)
+    w = _validate.as_float64(weights, "weights", function)
+    if w.shape != (n,):
+        raise ValueError(f"{function}: `weights` must have shape ({n},), got {tuple(w.shape)}.")
+    _validate._check_finite(w, "weights", function)
+    if _validate.is_concrete(w) and (float(w.min()) < 0 or float(w.sum()) <= 0):
+        raise ValueError(f"{function}: `weights` must be >= 0 with a positive sum.")
+    return w
+
+
+def _two_structures(
+    mobile: Any, target: Any, weights: Any, function: str, names: tuple[str, str]
+) -> tuple[jnp.ndarray, jnp.ndarray, jnp.ndarray]:
+    X = _validate.as_positions(mobile, function, names[0], check_overlap=False)
+    Y = _validate.as_positions(target, function, names[1], check_overlap=False)
+    if X.shape != Y.shape:
+        raise ValueError(
+            f"{function}: `{names[0]}` has shape {tuple(X.shape)} and `{names[1]}` "
+            f"{tuple(Y.shape)}; they need the same atoms in the same order (match residues "
+            "first, see common_residues)."
+        )
+    return X, Y, _weights(weights, X.shape[0], function)
+
+
+def rmsd(R1: ArrayLike, R2: ArrayLike, weights: ArrayLike | None = None) -> jnp.ndarray:
+    r"""Root-mean-square deviation without superposition.
+
+    .. math:: \mathrm{RMSD} = \Big( \sum_i w_i |R1_i - R2_i|^2 / \sum_i w_i \Big)^{1/2}
+
+    Args:
+        R1: shape (N, 3), Å.
+        R2: shape (N, 3), Å.
+        weights: w_i >= 0, shape (N,), or None for equal weights.
+
+    Returns:
+        RMSD, a scalar, Å.
+    """
+    X, Y, w = _two_structures(R1, R2, weights, "rmsd", ("R1", "R2"))
+    return jnp.sqrt(jnp.sum(w * jnp.sum((X - Y) ** 2, axis=1)) / jnp.sum(w))
+
+
+def superpose(
+    mobile: ArrayLike, target: ArrayLike, weights: ArrayLike | None = None
+) -> Superposition:
+    r"""Least-squares superposition of ``mobile`` onto ``target`` (Kabsch algorithm).
+
+    Minimises Σ_i w_i |Q x_i + t - y_i|² over proper rotations Q (det Q = +1) and
+    translations t. With centred coordinates and the 3×3 correlation matrix
+    A = Σ_i w_i x_i y_iᵀ = U S Vᵀ (SVD), the optimum is
+
+    .. math:: Q = V\, \mathrm{diag}(1, 1, d)\, U^T, \quad d = \mathrm{sign}\det(V U^T),
+              \qquad t = \bar y - Q \bar x
+
+    (the d = -1 correction turns what would be a reflection into the best rotation).
+
+    Args:
+        mobile: coordinates to move, shape (N, 3), Å.
+        target: reference coordinates, shape (N, 3), Å, same atoms in the same order.
+        weights: w_i >= 0, shape (N,) (e.g. masses), or None for equal weights.
+
+    Returns:
+        :class:`Superposition` (superposed coordinates, rotation, translation, RMSD).
+
+    Reference: W. Kabsch, Acta Cryst. A32, 922 (1976); A34, 827 (1978) (reflections).
+    """
+    X, Y, w = _two_structures(mobile, target, weights, "superpose", ("mobile", "target"))
+    w_sum = jnp.sum(w)
+    cx = jnp.sum(w[:, None] * X, axis=0) / w_sum
+    cy = jnp.sum(w[:, None] * Y, axis=0) / w_sum
+    A = (w[:, None] * (X - cx)).T @ (Y - cy)
+    U, _, Vt = jnp.linalg.svd(A)
+    d = jnp.where(jnp.linalg.det(Vt.T @ U.T) < 0, -1.0, 1.0)
+    Q = Vt.T @ jnp.diag(jnp.array([1.0, 1.0, 1.0]).at[2].set(d)) @ U.T
+    t = cy - Q @ cx
+    moved = X @ Q.T + t
+    err = jnp.sqrt(jnp.sum(w * jnp.sum((moved - Y) ** 2, axis=1)) / w_sum)
+    return Superposition(R=moved, rotation=Q, translation=t, rmsd=err)

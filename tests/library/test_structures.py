@@ -25,7 +25,7 @@ from jaxnm_course.structures import (
     residue_masses,
 )
 
-BUNDLED_DIR = Path(structures.__file__).with_name("data")
+BUNDLED_DIR = Path(structures.__file__).parent.with_name("data")  # jaxnm_course/data
 WATER = 2 * 1.008 + 15.999
 
 
@@ -346,13 +346,13 @@ def test_unknown_id_offline():
 
 def test_download_false_overrides_environment(monkeypatch):
     monkeypatch.delenv("JAXNM_OFFLINE")
-    monkeypatch.setattr(structures, "_fetch", _refuse)
+    monkeypatch.setattr(structures._lookup, "_fetch", _refuse)
     with pytest.raises(FileNotFoundError, match=r"downloading is disabled \(download=False\)"):
         load_structure("9xyz", download=False)
 
 
 def test_not_a_pdb_id_is_not_downloaded(monkeypatch):
-    monkeypatch.setattr(structures, "_fetch", _refuse)
+    monkeypatch.setattr(structures._lookup, "_fetch", _refuse)
     with pytest.raises(FileNotFoundError, match="not a PDB id either"):
         load_structure("ubiquitin", download=True)
 
@@ -399,7 +399,7 @@ def test_download_with_fake_network(monkeypatch, tmp_path):
     assert not list(cached.parent.glob("*.part"))
     # Second time from the cache, even offline.
     monkeypatch.setenv("JAXNM_OFFLINE", "1")
-    monkeypatch.setattr(structures, "_fetch", _refuse)
+    monkeypatch.setattr(structures._lookup, "_fetch", _refuse)
     np.testing.assert_array_equal(load_structure("9abc").R, s.R)
 
 
@@ -415,14 +415,16 @@ def test_download_failures(monkeypatch, tmp_path, error, message):
     def fail(url, timeout=60.0):
         raise error
 
-    monkeypatch.setattr(structures, "_fetch", fail)
+    monkeypatch.setattr(structures._lookup, "_fetch", fail)
     with pytest.raises(FileNotFoundError, match=f"download of .*9ABC.cif failed.*{message}"):
         load_structure("9abc", download=True)
     assert not (tmp_path / "cache" / "9abc.cif").exists()
 
 
 def test_download_of_garbage(monkeypatch, tmp_path):
-    monkeypatch.setattr(structures, "_fetch", lambda url, timeout=60.0: b"<html>oops</html>")
+    monkeypatch.setattr(
+        structures._lookup, "_fetch", lambda url, timeout=60.0: b"<html>oops</html>"
+    )
     with pytest.raises(ValueError, match="holds no atoms"):
         load_structure("9abc", download=True)
 

@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 
 from .. import _validate
 from ..analysis import pearson_r
@@ -97,13 +98,16 @@ def adam(
     b2: float = 0.999,
     eps: float = 1e-8,
 ) -> tuple[Any, np.ndarray]:
-    r"""Minimise a scalar function of a pytree with Adam (a dozen lines, no dependency).
+    r"""Minimise a scalar function of a pytree with Adam (``optax.adam``).
 
     .. math:: m \leftarrow \beta_1 m + (1-\beta_1) g,\ v \leftarrow \beta_2 v + (1-\beta_2)
         g^2,\ x \leftarrow x - \eta\, \hat m / (\sqrt{\hat v} + \epsilon)
 
-    with bias-corrected :math:`\hat m, \hat v` (Kingma & Ba, ICLR 2015). Each step is one
-    compiled ``value_and_grad``.
+    with bias-corrected :math:`\hat m = m / (1 - \beta_1^t)`, :math:`\hat v = v / (1 -
+    \beta_2^t)` (Kingma & Ba, ICLR 2015, Algorithm 1): ``optax.adam(learning_rate, b1, b2,
+    eps)`` with ``eps_root=0``, so ε is added outside the square root. Frozen entries
+    (mask 0) get a zero gradient, so their moments stay 0 and their update is
+    0 / (0 + ε) = 0. Each step is one compiled ``value_and_grad`` and one compiled update.
 
     Args:
         loss_fn: x -> scalar.
@@ -119,30 +123,23 @@ def adam(
         (x, losses): the final parameters and the loss before each step and at the end,
         shape (steps + 1,).
     """
+    optimizer = optax.adam(learning_rate, b1=b1, b2=b2, eps=eps)
     value_and_grad = jax.jit(jax.value_and_grad(loss_fn))
     if mask is None:
         mask = jax.tree.map(jnp.ones_like, x0)
 
     @jax.jit
-    def update(x: Any, m: Any, v: Any, g: Any, t: jnp.ndarray) -> tuple:
-        g = jax.tree.map(lambda a, b: a * b, g, mask)
-        m = jax.tree.map(lambda a, b: b1 * a + (1 - b1) * b, m, g)
-        v = jax.tree.map(lambda a, b: b2 * a + (1 - b2) * b * b, v, g)
-        mhat = jax.tree.map(lambda a: a / (1 - b1**t), m)
-        vhat = jax.tree.map(lambda a: a / (1 - b2**t), v)
-        x = jax.tree.map(
-            lambda a, b, c: a - learning_rate * b / (jnp.sqrt(c) + eps), x, mhat, vhat
-        )
-        return x, m, v
+    def update(x: Any, state: optax.OptState, g: Any) -> tuple[Any, optax.OptState]:
+        g = jax.tree.map(jnp.multiply, g, mask)
+        updates, state = optimizer.update(g, state, x)
+        return optax.apply_updates(x, updates), state
 
-    x = x0
-    m = jax.tree.map(jnp.zeros_like, x0)
-    v = jax.tree.map(jnp.zeros_like, x0)
+    x, state = x0, optimizer.init(x0)
     losses = []
-    for t in range(1, int(steps) + 1):
+    for _ in range(int(steps)):
         value, g = value_and_grad(x)
         losses.append(float(value))
-        x, m, v = update(x, m, v, g, jnp.asarray(t, dtype=jnp.float64))
+        x, state = update(x, state, g)
     losses.append(float(value_and_grad(x)[0]))
     return x, np.asarray(losses)
 

@@ -16,20 +16,14 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from .. import _validate
-from ..geometry import LINEAR_TOL
+from ..geometry import n_rigid_body_modes
 from ..precision import require_x64
+from ..solvers import shift_above_spectrum
 from ._springs import spring_hessian, spring_kirchhoff
 
 #: Relative eigenvalue gap (of the largest |eigenvalue|) below which a group of k lowest
 #: modes counts as splitting a degenerate multiplet.
 GAP_TOL = 1e-9
-
-
-def _is_degenerate(R: np.ndarray) -> bool:
-    # NumPy only (callable while jit traces): linear, or a single point
-    x = R - R.mean(axis=0)
-    moments = np.linalg.eigvalsh((x * x).sum() * np.eye(3) - x.T @ x)
-    return bool(moments[-1] <= 0 or moments[0] <= LINEAR_TOL * moments[-1])
 
 
 def rigid_projector(R: ArrayLike) -> jnp.ndarray:
@@ -55,7 +49,8 @@ def rigid_projector(R: ArrayLike) -> jnp.ndarray:
     """
     R = _validate.as_positions(R, "rigid_projector", check_overlap=False)
     n = R.shape[0]
-    if _validate.is_concrete(R) and (n < 3 or _is_degenerate(np.asarray(R))):
+    # NumPy, on concrete R only: geometry's test of linearity (fewer than 6 rigid modes)
+    if _validate.is_concrete(R) and (n < 3 or n_rigid_body_modes(R, np.ones(n)) < 6):
         raise ValueError(
             "rigid_projector: `R` is linear or has fewer than 3 atoms, so it has fewer than "
             "3 independent rotations; this projector is for 3-D networks."
@@ -175,9 +170,11 @@ def gnm_fluctuations(
 
 
 def _deflate(H: jnp.ndarray, P0: jnp.ndarray) -> jnp.ndarray:
-    # c above every eigenvalue (Gershgorin bound): the zero modes move to the top of the
-    # spectrum, the internal eigenpairs are unchanged.
-    c = jax.lax.stop_gradient(2.0 * jnp.max(jnp.sum(jnp.abs(H), axis=1)))
+    # c above every eigenvalue (twice the Gershgorin bound, as in the solvers): the zero
+    # modes move to the top of the spectrum, the internal eigenpairs are unchanged. H + cP0
+    # rather than solvers.deflated_matrix's P H P + cP0: H P0 = 0 here, and projecting
+    # would add derivative terms in P0 that vanish only in exact arithmetic.
+    c = jax.lax.stop_gradient(shift_above_spectrum(H))
     A = H + c * P0
     return 0.5 * (A + A.T)
 

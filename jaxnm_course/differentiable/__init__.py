@@ -34,6 +34,13 @@ coordinates R of shape (N, 3) in Å, Hessians (3N, 3N) atom-major, per-pair spri
 constants ``k`` of shape (P,) in kcal/mol/Å², and mean-square fluctuations in Å² when kT
 is given in kcal/mol (kT = 1 gives them in units of kT/γ).
 
+Layout (private modules, every public name re-exported here): ``_springs`` (pair list,
+spring laws, the Hessian and Kirchhoff builders), ``_spectral`` (rigid projector,
+pseudo-inverse, fluctuations, spectral sums and projectors with their custom JVPs),
+``_bfactors`` (predicted and ensemble B-factors), ``_fitting`` (the loss and the fit, with
+Adam from optax), ``_sensitivity`` (per-contact derivatives). The contact-map figure is
+:func:`jaxnm_course.plotting.plot_sensitivity_map`.
+
 References: A. R. Atilgan et al., Biophys. J. 80, 505 (2001) (ANM); I. Bahar, A. R.
 Atilgan, B. Erman, Fold. Des. 2, 173 (1997) (GNM); L. Yang, G. Song, R. L. Jernigan,
 PNAS 106, 12347 (2009) (pfANM, distance exponents); T. Kato, *Perturbation Theory for

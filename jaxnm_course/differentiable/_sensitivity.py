@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from .. import _validate
+from .. import _validate, plotting
 from ..precision import require_x64
 from ._spectral import anm_fluctuations, lowest_eigenvalues_sum, rigid_projector
 from ._springs import spring_hessian
@@ -104,6 +104,9 @@ def plot_sensitivity_map(
 ) -> Any:
     """Contact map coloured by a per-contact sensitivity (needs matplotlib).
 
+    Kept for existing code: it draws with :func:`jaxnm_course.plotting.plot_sensitivity_map`
+    (which returns the Figure, like every function there) and returns the Axes.
+
     Args:
         n_atoms: N.
         pairs: index pairs, shape (P, 2).
@@ -115,17 +118,5 @@ def plot_sensitivity_map(
     Returns:
         The Axes.
     """
-    import matplotlib.pyplot as plt  # lazily: plotting is optional
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 4.2))
-    idx = np.asarray(pairs).reshape(-1, 2)
-    M = np.full((n_atoms, n_atoms), np.nan)
-    M[idx[:, 0], idx[:, 1]] = M[idx[:, 1], idx[:, 0]] = np.abs(np.asarray(sensitivity))
-    image = ax.imshow(M, origin="lower", cmap=cmap, interpolation="nearest")
-    ax.figure.colorbar(image, ax=ax, label="|sensitivity|")
-    ax.set_xlabel("residue index j")
-    ax.set_ylabel("residue index i")
-    if title:
-        ax.set_title(title)
-    return ax
+    fig = plotting.plot_sensitivity_map(n_atoms, pairs, sensitivity, title=title, cmap=cmap, ax=ax)
+    return fig.axes[0] if ax is None else ax

@@ -103,11 +103,12 @@ def adam(
     .. math:: m \leftarrow \beta_1 m + (1-\beta_1) g,\ v \leftarrow \beta_2 v + (1-\beta_2)
         g^2,\ x \leftarrow x - \eta\, \hat m / (\sqrt{\hat v} + \epsilon)
 
-    with bias-corrected :math:`\hat m = m / (1 - \beta_1^t)`, :math:`\hat v = v / (1 -
-    \beta_2^t)` (Kingma & Ba, ICLR 2015, Algorithm 1): ``optax.adam(learning_rate, b1, b2,
-    eps)`` with ``eps_root=0``, so ε is added outside the square root. Frozen entries
-    (mask 0) get a zero gradient, so their moments stay 0 and their update is
-    0 / (0 + ε) = 0. Each step is one compiled ``value_and_grad`` and one compiled update.
+    with bias-corrected :math:`\hat m = m / (1 - \beta_1^t)` and
+    :math:`\hat v = v / (1 - \beta_2^t)` (Kingma & Ba, ICLR 2015, Algorithm 1):
+    ``optax.adam(learning_rate, b1, b2, eps)`` with ``eps_root=0``, so ε is added outside
+    the square root. Frozen entries (mask 0) get a zero gradient, so their moments stay 0
+    and their update is 0 / (0 + ε) = 0. Each step is one compiled ``value_and_grad`` and
+    one compiled update.
 
     Args:
         loss_fn: x -> scalar.

@@ -12,7 +12,9 @@ arrays (NumPy or JAX) as returned by :mod:`jaxnm_course.analysis`.
 * :func:`plot_spectrum`: eigenvalues (or frequencies) against mode index, and each mode's
   share 1/λ_k / Σ 1/λ of the fluctuations;
 * :func:`plot_cumulative_overlap`: |overlap| of each mode with a vector and the cumulative
-  overlap.
+  overlap;
+* :func:`plot_sensitivity_map`: a contact map coloured by a per-contact sensitivity (e.g.
+  :func:`jaxnm_course.differentiable.slowest_mode_sensitivity`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ __all__ = [
     "plot_cross_correlation",
     "plot_cumulative_overlap",
     "plot_fluctuations",
+    "plot_sensitivity_map",
     "plot_spectrum",
 ]
 
@@ -217,4 +220,55 @@ def plot_cumulative_overlap(overlaps: Any, *, ax: Any = None) -> Any:
     ax.set_ylabel("overlap")
     ax.set_ylim(0, 1.05)
     ax.legend(frameon=False)
+    return fig
+
+
+def plot_sensitivity_map(
+    n_atoms: int,
+    pairs: Any,
+    sensitivity: Any,
+    *,
+    title: str = "",
+    cmap: str = "magma_r",
+    ax: Any = None,
+) -> Any:
+    """Contact map coloured by a per-contact sensitivity; pairs not listed stay blank.
+
+    Entry (i, j) and (j, i) show |s_ij| for each pair of ``pairs``, e.g. ∂λ₁/∂k_ij from
+    :func:`jaxnm_course.differentiable.slowest_mode_sensitivity`.
+
+    Args:
+        n_atoms: N, the number of residues (nodes).
+        pairs: index pairs (i, j), int, shape (P, 2), 0 <= i, j < N.
+        sensitivity: one value per pair, shape (P,) (any units; |value| is shown).
+        title: axes title.
+        cmap: matplotlib colour map name.
+        ax: matplotlib Axes, or None for a new figure.
+
+    Returns:
+        The Figure (with a colour bar).
+    """
+    fn = "plot_sensitivity_map"
+    plt = _pyplot()
+    if isinstance(n_atoms, bool) or int(n_atoms) != n_atoms or n_atoms < 1:
+        raise ValueError(f"{fn}: `n_atoms` must be a positive integer, got {n_atoms!r}.")
+    n = int(n_atoms)
+    idx = np.asarray(pairs)
+    if idx.ndim != 2 or idx.shape[1] != 2 or idx.dtype.kind not in "iu":
+        raise ValueError(
+            f"{fn}: `pairs` must be an integer array of shape (P, 2), got {idx.dtype} of "
+            f"shape {idx.shape}."
+        )
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise ValueError(f"{fn}: `pairs` holds indices outside 0..{n - 1} (n_atoms = {n}).")
+    s = _vector(sensitivity, "sensitivity", fn, idx.shape[0])
+    M = np.full((n, n), np.nan)
+    M[idx[:, 0], idx[:, 1]] = M[idx[:, 1], idx[:, 0]] = np.abs(s)
+    fig, ax = _axes(ax, plt, figsize=(5, 4.2))
+    image = ax.imshow(M, origin="lower", cmap=cmap, interpolation="nearest")
+    fig.colorbar(image, ax=ax, label="|sensitivity|")
+    ax.set_xlabel("residue index j")
+    ax.set_ylabel("residue index i")
+    if title:
+        ax.set_title(title)
     return fig

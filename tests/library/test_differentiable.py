@@ -342,6 +342,48 @@ def test_sensitivity_map_draws(fragment):
 # --- fitting ------------------------------------------------------------------------------
 
 
+def _textbook_adam(grad, x, steps, lr, mask, b1, b2, eps):
+    """Kingma & Ba (2015), Algorithm 1, in NumPy: ε outside the square root."""
+    m, v, xs = np.zeros_like(x), np.zeros_like(x), [x]
+    for t in range(1, steps + 1):
+        g = grad(x) * mask
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        x = x - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
+        xs.append(x)
+    return xs
+
+
+@pytest.mark.parametrize("hyper", [{}, {"b1": 0.8, "b2": 0.99, "eps": 1e-6}])
+def test_adam_follows_the_textbook_update(hyper):
+    # E = Σ w (x - c)²/2 + x⁴/4; w spans 1e-3..3 so that the gradients of some entries are
+    # ~1e-3 and ε (or ε moved inside the square root) changes their steps visibly.
+    w = np.array([3.0, 1.0, 1e-3, 0.5, 2e-3])
+    c = np.array([1.0, -2.0, 0.5, 0.3, -0.7])
+    mask = np.array([1.0, 1.0, 1.0, 0.0, 1.0])
+
+    def energy(x):
+        return 0.5 * np.sum(w * (x - c) ** 2) + 0.25 * np.sum(x**4)
+
+    def loss(p):  # the same function of a pytree, in JAX
+        x = jnp.concatenate([p["a"], p["b"]])
+        return 0.5 * jnp.sum(w * (x - c) ** 2) + 0.25 * jnp.sum(x**4)
+
+    x0 = np.array([0.2, 0.1, -0.3, 0.4, 0.05])
+    p0 = {"a": jnp.asarray(x0[:3]), "b": jnp.asarray(x0[3:])}
+    p, losses = df.adam(
+        loss, p0, 30, 0.05, mask={"a": jnp.asarray(mask[:3]), "b": jnp.asarray(mask[3:])}, **hyper
+    )
+    h = {"b1": 0.9, "b2": 0.999, "eps": 1e-8} | hyper
+    xs = _textbook_adam(lambda x: w * (x - c) + x**3, x0, 30, 0.05, mask, **h)
+    # Same operations in another order: rounding (~1e-16 per step) accumulated over 30
+    # steps stays far below 1e-12; a different ε placement or β changes the 3rd/5th entry
+    # by more than 1e-3 relative.
+    np.testing.assert_allclose(np.concatenate([p["a"], p["b"]]), xs[-1], rtol=1e-12)
+    np.testing.assert_allclose(losses, [energy(x) for x in xs], rtol=1e-12)
+    assert float(p["b"][0]) == x0[3]  # masked: untouched, bit for bit
+
+
 def _ubi_data(R, ubi, cutoff=7.3):
     net = df.build_network(R, cutoff + 5.0, resnames=ubi.resnames)
     return [df.BFactorData(R, net, ubi.bfactors, "1UBI")]

@@ -70,6 +70,24 @@ def test_cumulative_overlap_plot():
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), [0.6, 0.6, 1.0])
 
 
+def test_sensitivity_map_shows_each_pair_symmetrically_and_nothing_else():
+    pairs = np.array([[0, 1], [0, 3], [2, 4]])
+    s = np.array([0.5, -2.0, 1e-3])
+    fig = plotting.plot_sensitivity_map(5, pairs, s, title="t")
+    ax = fig.axes[0]
+    (im,) = ax.get_images()
+    M = np.asarray(im.get_array().filled(np.nan))
+    expected = np.full((5, 5), np.nan)
+    expected[pairs[:, 0], pairs[:, 1]] = expected[pairs[:, 1], pairs[:, 0]] = np.abs(s)
+    np.testing.assert_array_equal(M, expected)  # |s|, both triangles, NaN (blank) elsewhere
+    assert ax.get_title() == "t"
+    assert len(fig.axes) == 2  # the map and its colour bar
+    with pytest.raises(ValueError, match=r"plot_sensitivity_map.*outside 0\.\.4"):
+        plotting.plot_sensitivity_map(5, np.array([[0, 5]]), [1.0])
+    with pytest.raises(ValueError, match=r"plot_sensitivity_map.*sensitivity.*\(3,\)"):
+        plotting.plot_sensitivity_map(5, pairs, [1.0, 2.0])
+
+
 def test_plots_draw_on_a_given_axes_and_refuse_bad_input():
     fig, ax = plt.subplots()
     assert plotting.plot_cumulative_overlap([0.5], ax=ax) is fig

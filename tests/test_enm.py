@@ -538,7 +538,7 @@ def test_bad_arguments():
         nm.anm(R, n_modes=7)
     with pytest.raises(ValueError, match=r"`n_modes` = 0 is out of range"):
         nm.gnm(R, n_modes=0)
-    with pytest.raises(ValueError, match=r"out of range: this network has 6 internal"):
+    with pytest.raises(ValueError, match=r"out of range: there are 6 internal"):
         nm.anm(R)  # the default n_modes=20 is more than a tetrahedron has
     with pytest.raises(TypeError, match=r"`n_modes` must be a positive integer or None"):
         nm.anm(R, n_modes=2.5)
@@ -563,7 +563,7 @@ def test_bad_arguments():
         enm.assemble_hessian(4, pairs, np.ones((5, 3, 3)))
     with pytest.raises(ValueError, match=r"indices outside 0..3"):
         enm.anm_super_elements(R, pairs + 1)
-    with pytest.raises(ValueError, match=r"joins atom 2 to itself"):
+    with pytest.raises(ValueError, match=r"couples atom 2 to itself"):
         enm.anm_super_elements(R, np.array([[0, 1], [2, 2]]))
     with pytest.raises(TypeError, match=r"`pairs` must be integer atom indices"):
         enm.anm_super_elements(R, pairs.astype(float))

@@ -40,32 +40,35 @@ _OUTERMOST: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 _PREFIXED = re.compile(r"^[A-Za-z_][\w.]*: ")
 
 
-def public(fn: _F) -> _F:
-    """Mark a public boundary: errors raised inside it name ``fn`` (if it is the outermost).
+def public(fn: _F | None = None, *, name: str | None = None) -> Any:
+    """Mark a public boundary: errors raised inside it name it (if it is the outermost).
 
     A TypeError or ValueError (subclasses included, e.g. ``PrecisionError``) whose
-    message does not already start with ``"name: "`` gets ``"<fn.__name__>: "`` put in
-    front, in place (same exception object, type and traceback).
+    message does not already start with ``"name: "`` gets ``"<name>: "`` put in front, in
+    place (same exception object, type and traceback). Use as ``@public`` (the name is
+    the function's) or ``public(f, name="bond_energy")`` for a closure.
     """
-    name = fn.__name__
+    if fn is None:
+        return functools.partial(public, name=name)
+    label = name or fn.__name__
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if _OUTERMOST.get() is not None:
             return fn(*args, **kwargs)
-        token = _OUTERMOST.set(name)
+        token = _OUTERMOST.set(label)
         try:
             return fn(*args, **kwargs)
         except (TypeError, ValueError) as exc:
             if len(exc.args) == 1 and isinstance(exc.args[0], str):
                 message = exc.args[0]
-                if not (message.startswith(name) or _PREFIXED.match(message)):
-                    exc.args = (f"{name}: {message}",)
+                if not (message.startswith(label) or _PREFIXED.match(message)):
+                    exc.args = (f"{label}: {message}",)
             raise
         finally:
             _OUTERMOST.reset(token)
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def _at(function: str | None) -> str:
@@ -301,7 +304,7 @@ def as_n_modes(n_modes: Any, available: int) -> int:
     if not 1 <= int(n_modes) <= available:
         raise ValueError(
             f"`n_modes` = {n_modes} is out of range: there are {available} internal modes "
-            f"(those left after removing the rigid-body ones), so ask for between 1 and {available}, or "
-            "pass n_modes=None for all of them."
+            f"(those left after removing the rigid-body ones), so ask for between 1 and "
+            f"{available}, or pass n_modes=None for all of them."
         )
     return int(n_modes)

@@ -53,14 +53,20 @@ from typing import Any, NamedTuple
 import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
-from scipy.spatial import cKDTree
 
 from . import _validate, network, solvers
 from ._validate import public
 from .geometry import LINEAR_TOL, rigid_body_modes, safe_norm
 from .modes import Modes, solve_modes
-from .network import Gamma, connected_components, contact_pairs
-from .units import KJ_PER_KCAL
+from .network import (
+    HINSEN_BREAK,
+    DisconnectedNetworkError,
+    Gamma,
+    connected_components,
+    contact_pairs,
+    hinsen_gamma,
+    parameter_free_gamma,
+)
 
 __all__ = [
     "HINSEN_BREAK",
@@ -81,85 +87,9 @@ __all__ = [
     "parameter_free_gamma",
 ]
 
-#: Distance (Å) at which Hinsen's Cα force constant switches from the linear (bonded
-#: neighbours) to the r⁻⁶ (non-bonded) branch.
-HINSEN_BREAK = 4.0
-
 #: Eigensolvers known to :func:`anm` and :func:`gnm` (``"auto"`` picks one of them by size,
 #: see :func:`jaxnm_course.solvers.choose_method`).
 SOLVERS = solvers.METHODS
-
-
-class DisconnectedNetworkError(ValueError):
-    """The elastic network falls apart into pieces that move independently.
-
-    Each extra piece adds its own rigid-body zero modes (6 for ANM, 1 for GNM), which are
-    not vibrations of the protein; usually the cutoff is too small for the structure (or
-    it has chain breaks far apart, or stray atoms).
-    """
-
-
-# --------------------------------------------------------------------------------------
-# Spring-constant schemes γ(r)
-# --------------------------------------------------------------------------------------
-
-
-def parameter_free_gamma(r: ArrayLike, power: float = 2) -> jnp.ndarray:
-    r"""Spring constants of the parameter-free ANM (pfANM): γ(r) = r^(-power).
-
-    .. math:: \gamma_{ij} = \frac{1}{r_{ij}^{2}} \quad (\text{kcal/mol/Å}^2
-              \text{ with } r \text{ in Å; the overall scale is arbitrary})
-
-    Use it with ``cutoff=None`` (every pair interacts; no cutoff to choose), e.g.
-    ``anm(R, cutoff=None, gamma=parameter_free_gamma)``; other powers via
-    ``functools.partial(parameter_free_gamma, power=6)``.
-
-    Args:
-        r: reference distances, any shape, Å.
-        power: the exponent (2 in the paper).
-
-    Returns:
-        γ, same shape as r, kcal/mol/Å².
-
-    Reference: L. Yang, G. Song, R. L. Jernigan, "Protein elastic network models and the
-    ranges of cooperativity", Proc. Natl. Acad. Sci. USA 106, 12347 (2009).
-    """
-    return jnp.asarray(r) ** (-power)
-
-
-def hinsen_gamma(r: ArrayLike) -> jnp.ndarray:
-    r"""Hinsen's Cα force field: spring constant as a function of the Cα-Cα distance.
-
-    In the paper's units (r in nm, k in kJ/mol/nm²):
-
-    .. math:: k(r) = \begin{cases} 8.6\times10^5\, r - 2.39\times10^5 & r < 0.4\ \text{nm}\\
-              128\, r^{-6} & r \ge 0.4\ \text{nm} \end{cases}
-
-    Converted to the library's units (r in Å, γ in kcal/mol/Å²; 1 nm = 10 Å, 1 kcal =
-    4.184 kJ): γ(r) = (860 r - 2390) / 4.184 below 4 Å and 1.28e6 r⁻⁶ / 4.184 from 4 Å on.
-    The first branch fits bonded neighbours (Cα-Cα ≈ 3.8 Å), the second everything else;
-    the function jumps at 4 Å (from 250.96 to 74.69 kcal/mol/Å²) as in the original, and
-    the first branch turns negative below 2.78 Å (no real Cα pair is that close; the
-    public functions refuse negative spring constants). Use it without a cutoff (Hinsen
-    used ≥ 25 Å), e.g. ``anm(R, cutoff=None, gamma=hinsen_gamma)``.
-
-    Args:
-        r: reference distances, any shape, Å.
-
-    Returns:
-        γ, same shape as r, kcal/mol/Å².
-
-    Reference: K. Hinsen, A.-J. Petrescu, S. Dellerue, M.-C. Bellissent-Funel, G. R. Kneller,
-    "Harmonic and anharmonic dynamics of proteins: a comparison of molecular dynamics and
-    normal mode analysis", Chem. Phys. 261, 25 (2000).
-    """
-    r = jnp.asarray(r)
-    r_nm = r / 10.0
-    near = 8.6e5 * r_nm - 2.39e5  # kJ/mol/nm²
-    # The double where keeps r⁻⁶ (and its derivatives) finite where the branch is unused.
-    far = 128.0 * jnp.where(r_nm >= 0.4, r_nm, 1.0) ** (-6)
-    k_kj_nm2 = jnp.where(r < HINSEN_BREAK, near, far)
-    return k_kj_nm2 / 100.0 / KJ_PER_KCAL  # kJ/mol/nm² -> kJ/mol/Å² -> kcal/mol/Å²
 
 
 # --------------------------------------------------------------------------------------
@@ -229,42 +159,6 @@ def _kirchhoff(net: _Springs, sparse: bool) -> Any:
     return network.kirchhoff(
         net.R.shape[0], net.padded, net.k, sparse=sparse, n_valid=len(net.pairs)
     )
-
-
-def _connectivity(
-    R: np.ndarray,
-    pairs: np.ndarray,
-    g: jnp.ndarray,
-    cutoff: float | None,
-    allow_disconnected: bool,
-    model: str,
-) -> tuple[int, np.ndarray]:
-    """Components of the network of springs with γ > 0; raise if several (unless allowed)."""
-    live = pairs[np.asarray(g) > 0] if len(pairs) else pairs
-    n_comp, labels = network.components(R.shape[0], live)
-    if n_comp > 1 and not allow_disconnected:
-        sizes = np.bincount(labels)
-        smallest = int(np.argmin(sizes))
-        inside = labels == smallest
-        gap, _ = cKDTree(R[~inside]).query(R[inside])
-        shown = ", ".join(str(s) for s in sorted(sizes.tolist(), reverse=True)[:8])
-        more = ", ..." if n_comp > 8 else ""
-        per = (
-            "6 zero modes per piece, 5 for a collinear one, 3 for a lone atom"
-            if model == "ANM"
-            else "1 zero mode per piece"
-        )
-        at = f"at cutoff {cutoff} Å" if cutoff is not None else "with cutoff=None"
-        raise DisconnectedNetworkError(
-            f"the {model} network {at} has {n_comp} disconnected components "
-            f"(sizes {shown}{more}); each moves rigidly on its own ({per}), which are not "
-            f"vibrations of the protein. The smallest component ({sizes[smallest]} "
-            f"atom(s)) is {float(gap.min()):.3g} Å from the rest: use a cutoff larger than "
-            "that (or check for chain breaks and stray atoms), or pass "
-            "allow_disconnected=True to remove the rigid-body motions of every component "
-            "(they are then counted in Modes.n_rigid)."
-        )
-    return n_comp, labels
 
 
 # --------------------------------------------------------------------------------------
@@ -534,7 +428,7 @@ def anm(
     net = _springs(R, cutoff, gamma)
     n = net.R.shape[0]
     m = None if masses is None else _validate.as_masses(masses, n)
-    n_comp, labels = _connectivity(
+    n_comp, labels = network.connectivity(
         np.asarray(net.R), net.pairs, net.k[: len(net.pairs)], cutoff, allow_disconnected, "ANM"
     )
     unit = jnp.ones(n, dtype=net.R.dtype)
@@ -593,7 +487,7 @@ def gnm(
     _check_solver(solver)
     net = _springs(R, cutoff, gamma)
     n = net.R.shape[0]
-    n_comp, labels = _connectivity(
+    n_comp, labels = network.connectivity(
         np.asarray(net.R), net.pairs, net.k[: len(net.pairs)], cutoff, allow_disconnected, "GNM"
     )
     indicator = (labels[:, None] == np.arange(n_comp)[None, :]).astype(np.float64)

@@ -21,17 +21,20 @@ through them.
 
 from ._assembly import assemble_csr, assemble_dense
 from ._contacts import (
+    DisconnectedNetworkError,
     all_pairs,
     as_count,
     bucket_size,
     components,
     connected_components,
+    connectivity,
     contact_pairs,
     cutoff_margin,
     find_contacts,
     pad_pairs,
     pairs_within,
 )
+from ._laws import HINSEN_BREAK, hinsen_gamma, parameter_free_gamma
 from ._pairs import Pairs, check_index_list, check_indices_in_range, check_pairs
 from ._springs import (
     BLOCKS,
@@ -47,6 +50,8 @@ from ._springs import (
 
 __all__ = [
     "BLOCKS",
+    "HINSEN_BREAK",
+    "DisconnectedNetworkError",
     "Gamma",
     "Pairs",
     "all_pairs",
@@ -62,13 +67,16 @@ __all__ = [
     "check_pairs",
     "components",
     "connected_components",
+    "connectivity",
     "contact_pairs",
     "cutoff_margin",
     "find_contacts",
+    "hinsen_gamma",
     "kirchhoff",
     "kirchhoff_blocks",
     "pad_pairs",
     "pair_distances",
     "pairs_within",
+    "parameter_free_gamma",
     "spring_constants",
 ]

@@ -25,10 +25,12 @@ from .._validate import as_cutoff, as_numpy_positions, public
 from ._pairs import check_index_list, check_indices_in_range, check_pairs
 
 __all__ = [
+    "DisconnectedNetworkError",
     "all_pairs",
     "as_count",
     "bucket_size",
     "connected_components",
+    "connectivity",
     "contact_pairs",
     "cutoff_margin",
     "find_contacts",
@@ -217,3 +219,63 @@ def components(n_atoms: int, pairs: np.ndarray) -> tuple[int, np.ndarray]:
     _, first = np.unique(labels, return_index=True)
     order = np.argsort(np.argsort(first))
     return int(n_comp), order[labels].astype(np.int64)
+
+
+class DisconnectedNetworkError(ValueError):
+    """The elastic network falls apart into pieces that move independently.
+
+    Each extra piece adds its own rigid-body zero modes (6 for ANM, 1 for GNM), which are
+    not vibrations of the protein; usually the cutoff is too small for the structure (or
+    it has chain breaks far apart, or stray atoms).
+    """
+
+
+def connectivity(
+    R: np.ndarray,
+    pairs: np.ndarray,
+    g: Any,
+    cutoff: float | None,
+    allow_disconnected: bool,
+    model: str,
+) -> tuple[int, np.ndarray]:
+    """Components of the network of springs with γ > 0; raise if several (unless allowed).
+
+    Args:
+        R: coordinates (N, 3), Å (to say how far the smallest piece is from the rest).
+        pairs: the real springs (P, 2).
+        g: their constants, shape (P,).
+        cutoff: the cutoff used (for the message), Å or None.
+        allow_disconnected: return the pieces instead of raising.
+        model: "ANM" or "GNM" (for the message).
+
+    Returns:
+        (number of components, label of each atom (N,)).
+
+    Raises:
+        DisconnectedNetworkError: several components and not ``allow_disconnected``.
+    """
+    live = pairs[np.asarray(g) > 0] if len(pairs) else pairs
+    n_comp, labels = components(R.shape[0], live)
+    if n_comp > 1 and not allow_disconnected:
+        sizes = np.bincount(labels)
+        smallest = int(np.argmin(sizes))
+        inside = labels == smallest
+        gap, _ = cKDTree(R[~inside]).query(R[inside])
+        shown = ", ".join(str(s) for s in sorted(sizes.tolist(), reverse=True)[:8])
+        more = ", ..." if n_comp > 8 else ""
+        per = (
+            "6 zero modes per piece, 5 for a collinear one, 3 for a lone atom"
+            if model == "ANM"
+            else "1 zero mode per piece"
+        )
+        at = f"at cutoff {cutoff} Å" if cutoff is not None else "with cutoff=None"
+        raise DisconnectedNetworkError(
+            f"the {model} network {at} has {n_comp} disconnected components "
+            f"(sizes {shown}{more}); each moves rigidly on its own ({per}), which are not "
+            f"vibrations of the protein. The smallest component ({sizes[smallest]} "
+            f"atom(s)) is {float(gap.min()):.3g} Å from the rest: use a cutoff larger than "
+            "that (or check for chain breaks and stray atoms), or pass "
+            "allow_disconnected=True to remove the rigid-body motions of every component "
+            "(they are then counted in Modes.n_rigid)."
+        )
+    return n_comp, labels

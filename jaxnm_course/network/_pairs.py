@@ -133,11 +133,15 @@ def check_pairs(pairs: Any, n_atoms: int | None = None, name: str = "pairs") -> 
     if len(p) > 1:
         key = np.sort(p, axis=1)
         key = key[:, 0] * (int(key.max()) + 1) + key[:, 1]
-        _, first, counts = np.unique(key, return_index=True, return_counts=True)
-        if (counts > 1).any():
-            dup = p[np.sort(first[counts > 1])[0]]
+        order = np.argsort(key, kind="stable")
+        same = key[order][1:] == key[order][:-1]
+        if same.any():
+            later, earlier = order[1:][same], order[:-1][same]
+            at = int(np.argmin(later))
+            r2, r1 = int(later[at]), int(earlier[at])
             raise ValueError(
-                f"`{name}` lists the pair {dup.tolist()} twice (as (i, j) or (j, i)); each "
-                "unordered pair must appear once, or its spring would be counted twice."
+                f"`{name}` row {r2} {p[r2].tolist()} repeats row {r1} {p[r1].tolist()} (the "
+                "same pair, as (i, j) or (j, i)); each unordered pair must appear once, or "
+                "its spring would be counted twice."
             )
     return p

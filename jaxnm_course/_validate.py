@@ -126,6 +126,20 @@ def _check_finite(x: jnp.ndarray, name: str, function: str | None = None) -> Non
         )
 
 
+def _check_n3(R: Any, name: str, function: str | None = None) -> None:
+    """ValueError unless R has shape (N, 3) with N >= 1 (with a hint for a flat vector)."""
+    if R.ndim != 2 or R.shape[-1] != 3 or R.shape[0] == 0:
+        hint = (
+            f" (did you pass a flat vector of length 3N? use `{name}.reshape(-1, 3)`)"
+            if R.ndim == 1 and R.size % 3 == 0 and R.size > 0
+            else ""
+        )
+        raise ValueError(
+            f"{_at(function)}`{name}` must have shape (N, 3) with N >= 1 atoms, got shape "
+            f"{tuple(R.shape)}{hint}."
+        )
+
+
 def find_overlaps(R: np.ndarray, tol: float = OVERLAP_DISTANCE) -> tuple[int, int, float] | None:
     """First pair (i < j, lexicographic) of atoms closer than ``tol`` (Å), or None.
 
@@ -175,16 +189,7 @@ def as_positions(
         R as a float64 JAX array of shape (N, 3).
     """
     R = as_float64(R, name, function)
-    if R.ndim != 2 or R.shape[-1] != 3 or R.shape[0] == 0:
-        hint = (
-            f" (did you pass a flat vector of length 3N? use `{name}.reshape(-1, 3)`)"
-            if R.ndim == 1 and R.size % 3 == 0 and R.size > 0
-            else ""
-        )
-        raise ValueError(
-            f"{_at(function)}`{name}` must have shape (N, 3) with N >= 1 atoms, got shape "
-            f"{tuple(R.shape)}{hint}."
-        )
+    _check_n3(R, name, function)
     _check_finite(R, name, function)
     if check_overlap and is_concrete(R):
         hit = find_overlaps(np.asarray(R))
@@ -258,15 +263,7 @@ def as_numpy_positions(R: Any, name: str = "R") -> np.ndarray:
         raise TypeError(f"`{name}` could not be read as a numeric array ({exc}).") from exc
     if R.dtype.kind not in "biuf":
         raise TypeError(f"`{name}` has dtype {R.dtype}; pass real coordinates in Å.")
-    if R.ndim != 2 or R.shape[-1] != 3 or R.shape[0] == 0:
-        hint = (
-            f" (did you pass a flat vector of length 3N? use `{name}.reshape(-1, 3)`)"
-            if R.ndim == 1 and R.size % 3 == 0 and R.size > 0
-            else ""
-        )
-        raise ValueError(
-            f"`{name}` must have shape (N, 3) with N >= 1 atoms, got shape {R.shape}{hint}."
-        )
+    _check_n3(R, name)
     _check_finite(R, name)
     return R.astype(np.float64)
 

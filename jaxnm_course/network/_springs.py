@@ -158,8 +158,9 @@ def anm_blocks_autodiff(R: ArrayLike, pairs: np.ndarray, k: ArrayLike) -> jnp.nd
 
 
 def kirchhoff_blocks(k: ArrayLike) -> jnp.ndarray:
-    """GNM 1×1 blocks -k_p, shape (P, 1, 1)."""
-    return -jnp.asarray(k)[:, None, None]
+    """GNM 1×1 blocks -k_p, shape (P, 1, 1) (NumPy in, NumPy out: no JAX for CSR)."""
+    k = k if isinstance(k, np.ndarray | jnp.ndarray) else jnp.asarray(k)
+    return -k[:, None, None]
 
 
 #: Block kernels by name (the ``method`` argument of the public ANM functions).

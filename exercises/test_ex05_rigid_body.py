@@ -76,6 +76,9 @@ def test_rigid_body_modes_have_zero_curvature_at_a_minimum(R, k, m):
     checks.close(
         H_mw @ D, np.zeros_like(D), "H_mw D (no restoring force)", atol=1e-9 * np.abs(H_mw).max()
     )
+    # D = 0 has zero curvature too: D must span the reference's rigid-body space
+    ref = np.asarray(nm.rigid_body_modes(R, m))
+    checks.close(D @ D.T, ref @ ref.T, "projector D Dᵀ vs the reference's", atol=1e-9)
 
 
 @pytest.mark.points(2)

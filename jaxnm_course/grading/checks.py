@@ -37,6 +37,15 @@ def as_array(
     """
     if value is None:
         raise AssertionError(f"{what} returned None; expected an array (missing `return`?)")
+    if isinstance(value, list | tuple):
+        # NumPy would turn a list of numbers into an array, but the documented result is an
+        # array: a list (e.g. from a Python loop) or a tuple (e.g. jax.jvp's (primal,
+        # tangent) pair) is not one, and code that uses the result (.shape, @) would break
+        kind = "tuple" if isinstance(value, tuple) else "list"
+        raise AssertionError(
+            f"{what} returned a Python {kind} (of {len(value)} items); expected an array "
+            f"(build one with jnp.asarray / jnp.stack, or compute it with array operations)"
+        )
     try:
         arr = np.asarray(value)
     except Exception as exc:

@@ -42,6 +42,11 @@ def test_spring_forces_vanish_at_rest():
     r0 = np.array([1.0, 1.2, 1.4])
     F = checks.as_array(ex.spring_forces(r0, 5.0, r0), "spring_forces(r0, 5, r0)", (3,))
     checks.close(F, np.zeros(3), "forces at the rest lengths", atol=0.0)
+    # zero forces everywhere would pass the line above: stretched by 0.1 Å, F = -5 · 0.1
+    F = checks.as_array(
+        ex.spring_forces(r0 + 0.1, 5.0, r0), "spring_forces(r0 + 0.1, 5, r0)", (3,)
+    )
+    checks.close(F, np.full(3, -0.5), "forces of springs stretched by 0.1 Å", rtol=1e-12)
 
 
 @pytest.mark.points(3)

@@ -33,10 +33,11 @@ from . import (
     thermo,
     units,
 )
-from .enm import DisconnectedNetworkError, anm, anm_hessian, gnm, gnm_kirchhoff
+from .enm import anm, anm_hessian, gnm, gnm_kirchhoff
 from .geometry import rigid_body_modes, safe_norm
 from .hessians import finite_difference_hessian, hessian, hessian_vector_product, hvp_fn
 from .modes import Modes, mass_weight, n_imaginary, normal_modes
+from .network import DisconnectedNetworkError
 from .precision import PrecisionError, require_x64, x64_enabled
 from .structures import Structure, load_structure, residue_masses
 from .thermo import Thermo, classical_limit, harmonic_thermo

@@ -273,7 +273,13 @@ def residue_covariance(
 
     Reference: Atilgan et al., Biophys. J. 80, 505 (2001).
     """
-    fn = "residue_covariance"
+    return _residue_covariance(modes, "residue_covariance", kT, gamma, n_modes, dim)
+
+
+def _residue_covariance(
+    modes: Any, fn: str, kT: float, gamma: float, n_modes: int | None, dim: int | None
+) -> jnp.ndarray:
+    """:func:`residue_covariance`, with errors named after the public function ``fn``."""
     arr = _mode_arrays(modes, fn, dim=dim, n_modes=n_modes)
     U = arr.basis.reshape(arr.n_atoms, arr.dim, -1)
     factor = 3.0 if arr.dim == 1 else 1.0
@@ -301,6 +307,6 @@ def cross_correlation(
 
     Reference: T. Ichiye and M. Karplus, Proteins 11, 205 (1991); Bahar et al. (1997).
     """
-    C = residue_covariance(modes, n_modes=n_modes, dim=dim)
+    C = _residue_covariance(modes, "cross_correlation", 1.0, 1.0, n_modes, dim)
     d = jnp.sqrt(jnp.diag(C))
     return C / d[:, None] / d[None, :]

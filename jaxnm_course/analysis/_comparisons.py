@@ -185,7 +185,7 @@ def hinge_residues(
         modes: GNM modes, a Modes or ``(eigenvalues, vectors)`` with vectors (N, M).
         n_modes: how many of the slowest modes to analyse.
         chains: chain id of each residue (e.g. ``Structure.chains``), or None for one chain.
-        dim: must be 1 (GNM) for plain arrays.
+        dim: 1 (GNM) for plain arrays (the default); a Modes must have ``modes.dim == 1``.
 
     Returns:
         One sorted int array of residue indices per mode (length ``n_modes``).

@@ -58,7 +58,8 @@ def square_fluctuations(
         gamma: spring constant γ the eigenvalues are in units of, kcal/mol/Å² (1 for a
             Hessian already in kcal/mol/Å²).
         n_modes: use only the ``n_modes`` slowest modes (default: all given).
-        dim: 3 (ANM) or 1 (GNM); required for plain arrays, inferred for a Modes.
+        dim: 3 (ANM) or 1 (GNM); required for plain arrays. A Modes says its own
+            (``modes.dim``); a different ``dim`` is a ValueError.
 
     Returns:
         ⟨ΔR_i²⟩, shape (N,), Å² (with kT in kcal/mol and γ in kcal/mol/Å²).
@@ -232,7 +233,7 @@ def covariance(
         kT: k_B T, kcal/mol.
         gamma: γ, kcal/mol/Å².
         n_modes: use only the slowest ``n_modes`` modes.
-        dim: 3 (ANM) or 1 (GNM); required for plain arrays.
+        dim: 3 (ANM) or 1 (GNM); required for plain arrays (a Modes: ``modes.dim``).
 
     Returns:
         Shape (3N, 3N) for ANM, atom-major, or (N, N) for GNM; Å².
@@ -266,7 +267,7 @@ def residue_covariance(
         kT: k_B T, kcal/mol.
         gamma: γ, kcal/mol/Å².
         n_modes: use only the slowest ``n_modes`` modes.
-        dim: 3 (ANM) or 1 (GNM); required for plain arrays.
+        dim: 3 (ANM) or 1 (GNM); required for plain arrays (a Modes: ``modes.dim``).
 
     Returns:
         ⟨ΔR_i·ΔR_j⟩, shape (N, N), Å².
@@ -300,7 +301,7 @@ def cross_correlation(
     Args:
         modes: a Modes or ``(eigenvalues, vectors)``.
         n_modes: use only the slowest ``n_modes`` modes.
-        dim: 3 (ANM) or 1 (GNM); required for plain arrays.
+        dim: 3 (ANM) or 1 (GNM); required for plain arrays (a Modes: ``modes.dim``).
 
     Returns:
         C, shape (N, N), symmetric, ones on the diagonal, entries in [-1, 1].

@@ -186,8 +186,10 @@ def write_nmd(
         The path written.
 
     Raises:
-        ValueError: the modes are not Cartesian (3N rows) for the N atoms of R, an
-            eigenvalue is zero or negative, or the inputs are not finite.
+        TypeError: ``modes`` neither a Modes nor a pair of arrays.
+        ValueError: the modes are not Cartesian (GNM modes, ``modes.dim == 1``; or not 3N
+            rows for the N atoms of R), an eigenvalue is zero or negative, or the inputs
+            are not finite.
     """
     fn = "write_nmd"
     if isinstance(R, Structure):
@@ -199,6 +201,12 @@ def write_nmd(
     X = X[0]
     n = X.shape[0]
     if isinstance(modes, Modes):
+        if modes.dim != 3:
+            raise ValueError(
+                f"{fn}: NMD files hold Cartesian modes (3N numbers per mode); these are GNM "
+                f"modes (modes.dim == {modes.dim}), one number per residue. Pass Cartesian "
+                "modes from normal_modes or anm (modes.dim == 3)."
+            )
         lam, V = np.asarray(modes.eigenvalues), np.asarray(modes.vectors)
     elif isinstance(modes, tuple | list) and len(modes) == 2:
         lam, V = np.asarray(modes[0], dtype=np.float64), np.asarray(modes[1], dtype=np.float64)

@@ -107,7 +107,15 @@ class Thermo(NamedTuple):
 def _frequencies(frequencies_or_modes: Any, function: str) -> jnp.ndarray:
     """Validated 1-D float64 wavenumbers from a :class:`Modes` or an array."""
     if isinstance(frequencies_or_modes, Modes):
-        frequencies_or_modes = frequencies_or_modes.frequencies
+        modes = frequencies_or_modes
+        gnm = _validate.is_concrete(modes.dim) and modes.dim != 3
+        if modes.frequencies is None or gnm:
+            raise ValueError(
+                f"{function}: GNM modes have no frequencies: thermochemistry needs Cartesian "
+                "modes from normal_modes or anm (modes.dim == 3, with mass-weighted "
+                "eigenvalues in kcal/mol/Å²/amu)."
+            )
+        frequencies_or_modes = modes.frequencies
     nu = _validate.as_float64(frequencies_or_modes, "frequencies", function)
     if nu.ndim == 0:
         nu = nu.reshape(1)
@@ -218,7 +226,7 @@ def harmonic_thermo(
     Raises:
         PrecisionError: JAX's x64 mode is off, or an input is float32.
         ValueError: non-finite frequencies or temperature, temperature ≤ 0, frequencies
-            not 1-D, or min_frequency < 0.
+            not 1-D, min_frequency < 0, or GNM modes (``modes.dim == 1``: no frequencies).
 
     Reference: D. A. McQuarrie, *Statistical Mechanics* (1976/2000), ch. 8; J. W.
     Ochterski, "Thermochemistry in Gaussian" (2000), eqs. for S_v, E_v and C_v.

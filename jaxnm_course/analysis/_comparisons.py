@@ -39,6 +39,14 @@ def _columns(x: Any, name: str, function: str) -> jnp.ndarray:
 
 
 def _pair(a: Any, b: Any, function: str) -> tuple[jnp.ndarray, jnp.ndarray]:
+    if isinstance(a, Modes) and isinstance(b, Modes):
+        da, db = _modes_dim(a, None, function), _modes_dim(b, None, function)
+        if da != db:
+            raise ValueError(
+                f"{function}: `a` has modes.dim={da} and `b` modes.dim={db}; GNM modes (one "
+                "number per residue) and Cartesian modes (3 per atom) live in different "
+                "spaces. Compare GNM with GNM, or ANM with ANM."
+            )
     A = _columns(a, "a", function)
     B = _columns(b, "b", function)
     if A.shape[0] != B.shape[0]:
@@ -133,7 +141,8 @@ def collectivity(
         modes: a vector (dim·N,), vectors as columns (dim·N, M), or a Modes (its Cartesian
             ``vectors`` and ``masses``; pass ``masses=None`` to weight atoms equally).
         masses: m_i, shape (N,), amu, or None for equal masses.
-        dim: 3 (Cartesian) or 1 (GNM); required for arrays, inferred for a Modes.
+        dim: 3 (Cartesian) or 1 (GNM); required for arrays; a Modes gives its own
+            (``modes.dim``) and a different ``dim`` is a ValueError.
 
     Returns:
         κ, shape (M,), in [1/N, 1].
@@ -176,7 +185,7 @@ def hinge_residues(
         modes: GNM modes, a Modes or ``(eigenvalues, vectors)`` with vectors (N, M).
         n_modes: how many of the slowest modes to analyse.
         chains: chain id of each residue (e.g. ``Structure.chains``), or None for one chain.
-        dim: must be 1 (GNM) for plain arrays.
+        dim: 1 (GNM) for plain arrays (the default); a Modes must have ``modes.dim == 1``.
 
     Returns:
         One sorted int array of residue indices per mode (length ``n_modes``).

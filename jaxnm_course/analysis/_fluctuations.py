@@ -58,7 +58,8 @@ def square_fluctuations(
         gamma: spring constant γ the eigenvalues are in units of, kcal/mol/Å² (1 for a
             Hessian already in kcal/mol/Å²).
         n_modes: use only the ``n_modes`` slowest modes (default: all given).
-        dim: 3 (ANM) or 1 (GNM); required for plain arrays, inferred for a Modes.
+        dim: 3 (ANM) or 1 (GNM); required for plain arrays. A Modes says its own
+            (``modes.dim``); a different ``dim`` is a ValueError.
 
     Returns:
         ⟨ΔR_i²⟩, shape (N,), Å² (with kT in kcal/mol and γ in kcal/mol/Å²).
@@ -232,7 +233,7 @@ def covariance(
         kT: k_B T, kcal/mol.
         gamma: γ, kcal/mol/Å².
         n_modes: use only the slowest ``n_modes`` modes.
-        dim: 3 (ANM) or 1 (GNM); required for plain arrays.
+        dim: 3 (ANM) or 1 (GNM); required for plain arrays (a Modes: ``modes.dim``).
 
     Returns:
         Shape (3N, 3N) for ANM, atom-major, or (N, N) for GNM; Å².
@@ -266,14 +267,20 @@ def residue_covariance(
         kT: k_B T, kcal/mol.
         gamma: γ, kcal/mol/Å².
         n_modes: use only the slowest ``n_modes`` modes.
-        dim: 3 (ANM) or 1 (GNM); required for plain arrays.
+        dim: 3 (ANM) or 1 (GNM); required for plain arrays (a Modes: ``modes.dim``).
 
     Returns:
         ⟨ΔR_i·ΔR_j⟩, shape (N, N), Å².
 
     Reference: Atilgan et al., Biophys. J. 80, 505 (2001).
     """
-    fn = "residue_covariance"
+    return _residue_covariance(modes, "residue_covariance", kT, gamma, n_modes, dim)
+
+
+def _residue_covariance(
+    modes: Any, fn: str, kT: float, gamma: float, n_modes: int | None, dim: int | None
+) -> jnp.ndarray:
+    """:func:`residue_covariance`, with errors named after the public function ``fn``."""
     arr = _mode_arrays(modes, fn, dim=dim, n_modes=n_modes)
     U = arr.basis.reshape(arr.n_atoms, arr.dim, -1)
     factor = 3.0 if arr.dim == 1 else 1.0
@@ -294,13 +301,13 @@ def cross_correlation(
     Args:
         modes: a Modes or ``(eigenvalues, vectors)``.
         n_modes: use only the slowest ``n_modes`` modes.
-        dim: 3 (ANM) or 1 (GNM); required for plain arrays.
+        dim: 3 (ANM) or 1 (GNM); required for plain arrays (a Modes: ``modes.dim``).
 
     Returns:
         C, shape (N, N), symmetric, ones on the diagonal, entries in [-1, 1].
 
     Reference: T. Ichiye and M. Karplus, Proteins 11, 205 (1991); Bahar et al. (1997).
     """
-    C = residue_covariance(modes, n_modes=n_modes, dim=dim)
+    C = _residue_covariance(modes, "cross_correlation", 1.0, 1.0, n_modes, dim)
     d = jnp.sqrt(jnp.diag(C))
     return C / d[:, None] / d[None, :]

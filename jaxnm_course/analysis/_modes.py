@@ -2,12 +2,10 @@
 
 Every place where an analysis decides whether modes are Cartesian (ANM, dim = 3) or
 one-dimensional (GNM, dim = 1) lives in this module, so that the rule can change in one
-place:
+place. A :class:`~jaxnm_course.Modes` says it (``Modes.dim``, read by :func:`_modes_dim`;
+a ``dim`` keyword that disagrees is a ValueError); only plain arrays need a rule:
 
-* :func:`_mode_arrays`: for a :class:`~jaxnm_course.Modes`, dim = rows of ``mw_vectors``
-  per entry of ``masses``; for plain arrays, the ``dim`` keyword (checked by
-  :func:`_check_dim`);
-* :func:`_modes_dim`: the same guess from ``Modes.vectors`` (used by ``collectivity``);
+* :func:`_mode_arrays`: the ``dim`` keyword (checked by :func:`_check_dim`);
 * :func:`_one_dimensional`: plain arrays default to dim = 1 (used by ``hinge_residues``);
 * :func:`_cartesian`: plain arrays default to dim = 3 (used by ``sample_conformers``).
 """
@@ -54,22 +52,10 @@ def _mode_arrays(
 ) -> _ModeArrays:
     """Eigenvalues and thermal displacement basis of a Modes or (eigenvalues, vectors)."""
     if isinstance(modes, Modes):
+        dim = _modes_dim(modes, dim, function)
         lam = _validate.as_float64(modes.eigenvalues, "modes.eigenvalues", function)
         L = _validate.as_float64(modes.mw_vectors, "modes.mw_vectors", function)
         m = _validate.as_float64(modes.masses, "modes.masses", function)
-        n = int(m.shape[0])
-        if L.ndim != 2 or n == 0 or L.shape[0] % n or L.shape[0] // n not in (1, 3):
-            raise ValueError(
-                f"{function}: `modes.mw_vectors` has shape {tuple(L.shape)} but `modes.masses` "
-                f"has {n} entries; expected (3N, M) (ANM) or (N, M) (GNM)."
-            )
-        inferred = L.shape[0] // n
-        if dim is not None and dim != inferred:
-            raise ValueError(
-                f"{function}: dim={dim} disagrees with the modes, which have dim={inferred} "
-                f"({L.shape[0]} rows for {n} atoms); leave `dim` out for a Modes."
-            )
-        dim = inferred
         basis = L / jnp.sqrt(jnp.repeat(m, dim))[:, None]
     elif isinstance(modes, tuple | list) and len(modes) == 2:
         lam = _validate.as_float64(modes[0], "eigenvalues", function)
@@ -118,35 +104,64 @@ def _mode_arrays(
 
 
 def _modes_dim(modes: Modes, dim: Any, function: str) -> int:
-    """Dimension of a Modes read off ``vectors`` per entry of ``masses``; ``dim`` must agree."""
-    inferred = modes.vectors.shape[0] // modes.masses.shape[0]
-    if dim is not None and dim != inferred:
-        raise ValueError(f"{function}: dim={dim} disagrees with the modes (dim={inferred}).")
-    return inferred
+    """``modes.dim`` of a Modes (1 or 3, matching its shapes); a ``dim`` keyword must agree."""
+    own = modes.dim
+    n = int(np.shape(modes.masses)[0]) if np.ndim(modes.masses) == 1 else 0
+    if not _validate.is_concrete(own):  # a Modes passed into jit: its dim is traced
+        own = np.shape(modes.mw_vectors)[0] // max(n, 1)
+    elif hasattr(own, "dtype") and np.ndim(own) == 0 and np.dtype(own.dtype).kind in "iu":
+        own = int(own)  # a Modes returned by jit: dim came back as a 0-d array
+    if isinstance(own, bool) or own not in (1, 3):
+        raise ValueError(
+            f"{function}: `modes.dim` must be 3 (Cartesian: normal_modes, anm) or 1 (GNM), "
+            f"got {own!r}."
+        )
+    if dim is not None and dim != own:
+        raise ValueError(
+            f"{function}: dim={dim!r} disagrees with the modes, which have modes.dim={own} "
+            f"({'GNM' if own == 1 else 'Cartesian'} modes); leave `dim` out for a Modes (it "
+            "is only needed for plain (eigenvalues, vectors) arrays)."
+        )
+    for name in ("vectors", "mw_vectors"):
+        shape = np.shape(getattr(modes, name))
+        if len(shape) != 2 or n == 0 or shape[0] != own * n:
+            raise ValueError(
+                f"{function}: `modes.{name}` has shape {shape} but a Modes with dim={own} "
+                f"and {n} masses needs ({own * n}, M); build GNM modes with `dim=1` and "
+                "Cartesian ones with `dim=3` (as jaxnm_course.enm.gnm and anm do)."
+            )
+    return int(own)
 
 
 def _one_dimensional(
     modes: Any, function: str, *, dim: int | None, n_modes: int | None
 ) -> _ModeArrays:
     """GNM (dim = 1) modes: plain arrays default to dim = 1, Cartesian modes are refused."""
-    if isinstance(modes, tuple | list) and dim is None:
+    if dim is None and not isinstance(modes, Modes):  # (a Modes is a tuple too)
         dim = 1
     arr = _mode_arrays(modes, function, dim=dim, n_modes=n_modes)
     if arr.dim != 1:
         raise ValueError(
             f"{function}: hinges are defined on one-dimensional (GNM) mode shapes; these "
-            "modes have dim=3. Use the GNM of the structure (jaxnm_course.enm.gnm)."
+            "modes have dim=3 (Cartesian). Use the GNM of the structure (jaxnm_course.enm.gnm)."
         )
     return arr
 
 
 def _cartesian(modes: Any, R: Any, function: str, n_modes: int | None) -> tuple:
+    """Cartesian (dim = 3) modes of the atoms of R: plain arrays are taken as dim = 3."""
     R = _validate.as_positions(R, function, check_overlap=False)
     dim = None if isinstance(modes, Modes) else 3
     arr = _mode_arrays(modes, function, dim=dim, n_modes=n_modes)
-    if arr.dim != 3 or arr.n_atoms != R.shape[0]:
+    if arr.dim != 3:
+        raise ValueError(
+            f"{function}: needs Cartesian modes (modes.dim == 3, from normal_modes or anm); "
+            "these are GNM modes (modes.dim == 1), which have one scalar per residue and no "
+            "direction to displace the atoms along."
+        )
+    if arr.n_atoms != R.shape[0]:
         raise ValueError(
             f"{function}: the modes must be Cartesian (3N, M) for the {R.shape[0]} atoms of "
-            f"`R`; got {arr.basis.shape[0]} rows with dim={arr.dim}."
+            f"`R`; got {arr.basis.shape[0]} rows ({arr.n_atoms} atoms)."
         )
     return R, arr

@@ -10,11 +10,14 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from .. import _validate, plotting
+from .._validate import public
+from ..network import anm_hessian
 from ..precision import require_x64
-from ._spectral import anm_fluctuations, lowest_eigenvalues_sum, rigid_projector
-from ._springs import spring_hessian
+from ._spectral import anm_msf, lowest_eigenvalues_sum, rigid_projector
+from ._springs import checked_springs
 
 
+@public
 def slowest_mode_sensitivity(R: ArrayLike, pairs: ArrayLike, k: ArrayLike) -> jnp.ndarray:
     r"""Derivative of the slowest internal ANM eigenvalue with respect to every spring.
 
@@ -36,11 +39,12 @@ def slowest_mode_sensitivity(R: ArrayLike, pairs: ArrayLike, k: ArrayLike) -> jn
     """
     require_x64("slowest_mode_sensitivity")
     R = _validate.as_positions(R, "slowest_mode_sensitivity")
-    k = _validate.as_float64(k, "k", "slowest_mode_sensitivity")
+    p, k = checked_springs(pairs, k, R.shape[0])
     P0 = rigid_projector(R)
-    return jax.grad(lambda kk: lowest_eigenvalues_sum(spring_hessian(R, pairs, kk), P0, 1))(k)
+    return jax.grad(lambda kk: lowest_eigenvalues_sum(anm_hessian(R, p, kk), P0, 1))(k)
 
 
+@public
 def fluctuation_sensitivity(
     R: ArrayLike,
     pairs: ArrayLike,
@@ -70,9 +74,9 @@ def fluctuation_sensitivity(
     """
     require_x64("fluctuation_sensitivity")
     R = _validate.as_positions(R, "fluctuation_sensitivity")
-    k = _validate.as_float64(k, "k", "fluctuation_sensitivity")
+    p, k = checked_springs(pairs, k, R.shape[0])
     w = jnp.ones(R.shape[0]) if weights is None else jnp.asarray(weights, dtype=jnp.float64)
-    return jax.grad(lambda kk: jnp.sum(w * anm_fluctuations(R, pairs, kk, kT)))(k)
+    return jax.grad(lambda kk: jnp.sum(w * anm_msf(R, p, kk, kT)))(k)
 
 
 def top_contacts(

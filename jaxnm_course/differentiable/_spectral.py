@@ -16,10 +16,12 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from .. import _validate
+from .._validate import public
 from ..geometry import n_rigid_body_modes
+from ..network import anm_hessian, as_count, kirchhoff
 from ..precision import require_x64
 from ..solvers import shift_above_spectrum
-from ._springs import spring_hessian, spring_kirchhoff
+from ._springs import checked_springs
 
 #: Relative eigenvalue gap (of the largest |eigenvalue|) below which a group of k lowest
 #: modes counts as splitting a degenerate multiplet.
@@ -110,6 +112,7 @@ def _pinv(H: jnp.ndarray, P0: jnp.ndarray) -> jnp.ndarray:
     return 0.5 * (X + X.T)
 
 
+@public
 def anm_fluctuations(
     R: ArrayLike, pairs: ArrayLike, k: ArrayLike, kT: ArrayLike = 1.0
 ) -> jnp.ndarray:
@@ -130,15 +133,25 @@ def anm_fluctuations(
         <Δr_i²>, shape (N,), Å².
 
     Raises:
-        ValueError: (concrete input) the network is floppy (more than 6 zero modes).
+        TypeError: non-integer ``pairs``.
+        ValueError: bad ``R`` or ``pairs`` (:func:`jaxnm_course.network.check_pairs`);
+            ``k`` not of shape (P,); (concrete input) the network is floppy (more than 6
+            zero modes).
     """
     require_x64("anm_fluctuations")
     R = _validate.as_positions(R, "anm_fluctuations")
-    Hp = _pinv(spring_hessian(R, pairs, k), rigid_projector(R))
+    p, k = checked_springs(pairs, k, R.shape[0])
+    return anm_msf(R, p, k, kT)
+
+
+def anm_msf(R: jnp.ndarray, pairs: np.ndarray, k: jnp.ndarray, kT: ArrayLike) -> jnp.ndarray:
+    """:func:`anm_fluctuations` of checked inputs (the kernel; pairs fixed, no re-check)."""
+    Hp = _pinv(anm_hessian(R, pairs, k), rigid_projector(R))
     _check_rigid_network(Hp, "ANM Hessian", "anm_fluctuations")
     return kT * jnp.sum(jnp.diagonal(Hp).reshape(-1, 3), axis=1)
 
 
+@public
 def gnm_fluctuations(
     n_atoms: int, pairs: ArrayLike, k: ArrayLike, kT: ArrayLike = 1.0
 ) -> jnp.ndarray:
@@ -159,12 +172,15 @@ def gnm_fluctuations(
         <ΔR_i²>, shape (N,), Å².
 
     Raises:
-        ValueError: (concrete input) the network is disconnected.
+        TypeError: ``n_atoms`` not an integer; non-integer ``pairs``.
+        ValueError: bad ``pairs``; ``k`` not of shape (P,); (concrete input) the network
+            is disconnected.
     """
     require_x64("gnm_fluctuations")
-    k = _validate.as_float64(k, "k", "gnm_fluctuations")
-    P0 = jnp.full((n_atoms, n_atoms), 1.0 / n_atoms, dtype=k.dtype)
-    Gp = _pinv(spring_kirchhoff(n_atoms, pairs, k), P0)
+    n = as_count(n_atoms, "n_atoms")
+    p, k = checked_springs(pairs, k, n)
+    P0 = jnp.full((n, n), 1.0 / n, dtype=k.dtype)
+    Gp = _pinv(kirchhoff(n, p, k), P0)
     _check_rigid_network(Gp, "Kirchhoff matrix", "gnm_fluctuations")
     return 3.0 * kT * jnp.diagonal(Gp)
 
@@ -172,8 +188,9 @@ def gnm_fluctuations(
 def _deflate(H: jnp.ndarray, P0: jnp.ndarray) -> jnp.ndarray:
     # c above every eigenvalue (twice the Gershgorin bound, as in the solvers): the zero
     # modes move to the top of the spectrum, the internal eigenpairs are unchanged. H + cP0
-    # rather than solvers.deflated_matrix's P H P + cP0: H P0 = 0 here, and projecting
-    # would add derivative terms in P0 that vanish only in exact arithmetic.
+    # rather than solvers.deflated_matrix's P H P + cP0, on purpose: H P0 = 0 here, so
+    # projecting would only add derivative terms in P0 that cancel in exact arithmetic
+    # alone, and cost two more n³ products per call.
     c = jax.lax.stop_gradient(shift_above_spectrum(H))
     A = H + c * P0
     return 0.5 * (A + A.T)

@@ -1,10 +1,13 @@
-"""Spring laws, smooth switches, and the network builders of the differentiable models.
+"""Spring laws, smooth switches, and the network entry points of the differentiable models.
 
-The pair list (:class:`Network`) is built once in NumPy outside ``jit``; the spring
-constants (:func:`spring_constants`), the ANM Hessian (:func:`spring_hessian`) and the GNM
-Kirchhoff matrix (:func:`spring_kirchhoff`) are pure JAX functions of the coordinates and
-parameters. Every builder of an elastic network used by :mod:`jaxnm_course.differentiable`
-lives here, so that switching them to a shared network layer is one change.
+The pair list (:class:`Network`) is built once in NumPy outside ``jit`` (by
+:func:`jaxnm_course.network.pairs_within`); the spring constants
+(:func:`spring_constants`) are a pure JAX function of the coordinates and parameters. The
+ANM Hessian (:func:`spring_hessian`) and the GNM Kirchhoff matrix (:func:`spring_kirchhoff`)
+are the library's one builder of each (:func:`jaxnm_course.network.anm_hessian`,
+:func:`jaxnm_course.network.kirchhoff`) behind a checked public boundary: the pair list is
+validated by :func:`jaxnm_course.network.check_pairs` (integer, in range, no self or
+repeated pair), then the unchecked, pure-JAX kernel runs.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from .. import _validate
+from .._validate import public
 from ..geometry import pair_distances
+from ..network import anm_hessian, as_count, check_pairs, kirchhoff, pairs_within
 from ..precision import require_x64
 
 #: The 20 standard amino acids; any other residue name gets index 20 ("other").
@@ -122,21 +127,6 @@ def default_params(
     )
 
 
-def _all_pairs_within(R: np.ndarray, max_distance: float) -> np.ndarray:
-    n = R.shape[0]
-    i, j = np.triu_indices(n, k=1)
-    if np.isinf(max_distance):
-        return np.stack([i, j], axis=1).astype(np.int64)
-    out = []
-    block = max(1, 2_000_000 // max(n, 1))
-    for start in range(0, n, block):
-        rows = np.arange(start, min(n, start + block))
-        d2 = ((R[rows, None, :] - R[None, :, :]) ** 2).sum(-1)
-        ii, jj = np.nonzero((d2 < max_distance**2) & (np.arange(n)[None, :] > rows[:, None]))
-        out.append(np.stack([rows[ii], jj], axis=1))
-    return np.concatenate(out).astype(np.int64).reshape(-1, 2)
-
-
 def build_network(
     R: ArrayLike,
     max_distance: float | None = None,
@@ -150,8 +140,9 @@ def build_network(
     Args:
         R: reference coordinates, shape (N, 3), Å.
         max_distance: keep pairs closer than this, Å; None keeps all N(N-1)/2 pairs.
-            With a smooth cutoff r_c of width w, use at least r_c + 10 w (the switch is
-            below e^-10 ≈ 5e-5 beyond it), and more if r_c will be fitted.
+            With a smooth cutoff r_c of width w, use at least
+            :func:`jaxnm_course.network.cutoff_margin` (r_c, w) = r_c + 10 w (the switch
+            is below e^-10 ≈ 5e-5 beyond it), and more if r_c will be fitted.
         resnames: residue names, length N (for per-residue-type springs); None: all
             "other".
         chains: chain id of each residue, length N; sequence neighbours are only counted
@@ -182,7 +173,7 @@ def build_network(
                 f"{fn}: `{name}` has length {len(seq)} but `R` has {n} residues; pass one "
                 "entry per residue (e.g. Structure.resnames, Structure.chains)."
             )
-    pairs = _all_pairs_within(R, float(max_distance))
+    pairs = pairs_within(R, float(max_distance))
     chain_ids = np.zeros(n, dtype=np.int64)
     if chains is not None:
         _, chain_ids = np.unique(np.asarray(chains, dtype=object).astype(str), return_inverse=True)
@@ -268,6 +259,34 @@ def spring_constants(params: SpringParams, R: ArrayLike, network: Network) -> jn
     return jnp.exp(log_k) * smooth_switch(r, params.cutoff, params.width)
 
 
+def checked_springs(
+    pairs: ArrayLike, k: ArrayLike, n_atoms: int
+) -> tuple[np.ndarray, jnp.ndarray]:
+    """Check a pair list and its spring constants once (inside a :func:`public` function).
+
+    Args:
+        pairs: index pairs, integer, shape (P, 2) (NumPy, fixed outside jit).
+        k: spring constants, shape (P,), kcal/mol/Å² (may be traced).
+        n_atoms: N, the range of the indices.
+
+    Returns:
+        (pairs, k): the read-only int64 pair list and k as float64.
+
+    Raises:
+        TypeError: non-integer or traced ``pairs``; non-numeric ``k``.
+        ValueError: bad pairs (:func:`jaxnm_course.network.check_pairs`); k not of shape (P,).
+    """
+    p = check_pairs(pairs, n_atoms)
+    k = _validate.as_float64(k, "k")
+    if k.shape != (len(p),):
+        raise ValueError(
+            f"`k` must hold one spring constant per pair, shape ({len(p)},), got shape "
+            f"{tuple(k.shape)}."
+        )
+    return p, k
+
+
+@public
 def spring_hessian(R: ArrayLike, pairs: ArrayLike, k: ArrayLike) -> jnp.ndarray:
     r"""ANM Hessian of a network with one spring constant per pair (pure JAX, dense).
 
@@ -276,46 +295,49 @@ def spring_hessian(R: ArrayLike, pairs: ArrayLike, k: ArrayLike) -> jnp.ndarray:
     .. math:: H_{ij} = -k_{ij} \frac{d\, d^T}{d^T d}, \qquad H_{ii} = -\sum_{j \ne i} H_{ij}
 
     (Atilgan et al. 2001). Differentiable in R and k; the structure is its own reference,
-    so the six rigid-body motions of R are exact zero modes for every R.
+    so the six rigid-body motions of R are exact zero modes for every R. The checked entry
+    point of :func:`jaxnm_course.network.anm_hessian` (the library's one ANM builder).
 
     Args:
         R: coordinates, shape (N, 3), Å.
-        pairs: index pairs, int, shape (P, 2) (NumPy: fixed outside jit).
+        pairs: index pairs, int, shape (P, 2) (NumPy: fixed outside jit), each unordered
+            pair once (:func:`jaxnm_course.network.check_pairs`).
         k: spring constants, shape (P,), kcal/mol/Å².
 
     Returns:
         H, shape (3N, 3N), kcal/mol/Å².
+
+    Raises:
+        TypeError: non-integer ``pairs``; non-numeric ``R`` or ``k``.
+        ValueError: bad ``R`` (shape, non-finite, overlapping atoms) or ``pairs``; ``k``
+            not of shape (P,).
     """
-    R = jnp.asarray(R)
-    idx = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    i, j = idx[:, 0], idx[:, 1]
-    d = R[j] - R[i]
-    blocks = -jnp.asarray(k)[:, None, None] * d[:, :, None] * d[:, None, :]
-    blocks = blocks / jnp.sum(d * d, axis=-1)[:, None, None]
-    n = R.shape[0]
-    H = jnp.zeros((n, 3, n, 3), dtype=blocks.dtype)
-    H = H.at[i, :, j, :].add(blocks).at[j, :, i, :].add(blocks)
-    H = H.at[i, :, i, :].add(-blocks).at[j, :, j, :].add(-blocks)
-    return H.reshape(3 * n, 3 * n)
+    R = _validate.as_positions(R)
+    p, k = checked_springs(pairs, k, R.shape[0])
+    return anm_hessian(R, p, k)
 
 
+@public
 def spring_kirchhoff(n_atoms: int, pairs: ArrayLike, k: ArrayLike) -> jnp.ndarray:
     r"""GNM Kirchhoff (weighted graph Laplacian) matrix with one spring per pair.
 
     .. math:: \Gamma_{ij} = -k_{ij}\ (i \ne j), \qquad \Gamma_{ii} = \sum_{j \ne i} k_{ij}
 
-    (Bahar, Atilgan, Erman 1997, with γ folded into k). Differentiable in k.
+    (Bahar, Atilgan, Erman 1997, with γ folded into k). Differentiable in k. The checked
+    entry point of :func:`jaxnm_course.network.kirchhoff` (the library's one builder).
 
     Args:
         n_atoms: N.
-        pairs: index pairs, int, shape (P, 2).
+        pairs: index pairs, int, shape (P, 2), each unordered pair once.
         k: spring constants, shape (P,), kcal/mol/Å².
 
     Returns:
         Γ, shape (N, N), kcal/mol/Å².
+
+    Raises:
+        TypeError: ``n_atoms`` not an integer; non-integer ``pairs``; non-numeric ``k``.
+        ValueError: ``n_atoms`` < 1; bad ``pairs``; ``k`` not of shape (P,).
     """
-    idx = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    i, j = idx[:, 0], idx[:, 1]
-    k = jnp.asarray(k)
-    G = jnp.zeros((n_atoms, n_atoms), dtype=k.dtype)
-    return G.at[i, j].add(-k).at[j, i].add(-k).at[i, i].add(k).at[j, j].add(k)
+    n = as_count(n_atoms, "n_atoms")
+    p, k = checked_springs(pairs, k, n)
+    return kirchhoff(n, p, k)

@@ -1,4 +1,5 @@
-"""One error convention at every public boundary of the network, ENM, solver and modes code.
+"""One error convention at every public boundary of the network, ENM, solver and modes code
+(and of the differentiable models, analyses, thermochemistry and export that read them).
 
 TypeError for an argument of the wrong type (a float pair list, a string cutoff, a
 non-integer n_modes), ValueError for a wrong value (shape, NaN, range, repeated or self
@@ -8,11 +9,13 @@ called, even when the check runs in a helper or in another public function it ca
 
 from __future__ import annotations
 
+import jax
 import numpy as np
 import pytest
 
 import jaxnm_course as nm
-from jaxnm_course import enm, network, potentials, solvers, sparse
+from jaxnm_course import analysis, enm, export, network, potentials, solvers, sparse, thermo
+from jaxnm_course import differentiable as df
 
 # A regular tetrahedron of edge 3.8 Å: every pair within 5 Å.
 R4 = np.array([[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]], float) * 3.8 / 2**1.5
@@ -33,6 +36,9 @@ PAIR_TAKERS = {
     "kirchhoff_sparse": lambda p: sparse.kirchhoff_sparse(4, p),
     "connected_components": lambda p: network.connected_components(4, p),
     "bond_energy": _bond_energy,
+    "spring_hessian": lambda p: df.spring_hessian(R4, p, np.ones(len(p))),
+    "spring_kirchhoff": lambda p: df.spring_kirchhoff(4, p, np.ones(len(p))),
+    "gnm_fluctuations": lambda p: df.gnm_fluctuations(4, p, np.ones(len(p))),
 }
 
 
@@ -55,7 +61,9 @@ def test_pair_lists_follow_one_rule(name):
             call(bad)
 
 
-@pytest.mark.parametrize("name", ["anm_super_elements", "assemble_hessian", "assemble_sparse"])
+@pytest.mark.parametrize(
+    "name", ["anm_super_elements", "assemble_hessian", "assemble_sparse", "spring_hessian"]
+)
 def test_pair_index_out_of_range(name):
     with pytest.raises(ValueError, match=rf"^{name}: .*indices outside 0..3"):
         PAIR_TAKERS[name](np.array([[0, 4]]))
@@ -182,3 +190,100 @@ def test_the_outermost_public_function_is_named():
     far = np.concatenate([R4, R4 + 40.0])
     with pytest.raises(enm.DisconnectedNetworkError, match=r"^gnm: the GNM network"):
         nm.gnm(far, cutoff=10.0, n_modes=None)
+
+
+# --- differentiable models: pairs and spring constants checked once, at the boundary --------
+
+# A slightly distorted tetrahedron with all 6 springs: rigid, and its slowest internal mode
+# is not degenerate (the regular one's is), so every differentiable function accepts it.
+R4X = R4 + np.array([[0.0, 0.0, 0.0], [0.2, 0.0, 0.0], [0.0, 0.3, 0.0], [0.0, 0.0, 0.4]])
+ALL6 = np.stack(np.triu_indices(4, 1), axis=1)
+SPRING_TAKERS = {
+    "anm_fluctuations": lambda p, k: df.anm_fluctuations(R4X, p, k),
+    "slowest_mode_sensitivity": lambda p, k: df.slowest_mode_sensitivity(R4X, p, k),
+    "fluctuation_sensitivity": lambda p, k: df.fluctuation_sensitivity(R4X, p, k),
+    "spring_hessian": lambda p, k: df.spring_hessian(R4X, p, k),
+    "spring_kirchhoff": lambda p, k: df.spring_kirchhoff(4, p, k),
+    "gnm_fluctuations": lambda p, k: df.gnm_fluctuations(4, p, k),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPRING_TAKERS))
+def test_differentiable_springs(name):
+    call = SPRING_TAKERS[name]
+    call(ALL6, np.ones(6))  # a good network is accepted
+    with pytest.raises(TypeError, match=rf"^{name}: `pairs` must be integer atom indices"):
+        call(ALL6.astype(float), np.ones(6))
+    repeated = np.concatenate([ALL6, [[1, 0]]])
+    with pytest.raises(ValueError, match=rf"^{name}: `pairs` row 6 \[1, 0\] repeats row 0"):
+        call(repeated, np.ones(7))
+    with pytest.raises(ValueError, match=rf"^{name}: `k` must hold one spring constant per pair"):
+        call(ALL6, np.ones(5))
+    with pytest.raises(TypeError, match=rf"^{name}: `k` has dtype"):
+        call(ALL6, np.array(["stiff"] * 6))
+
+
+# --- modes carry their dimension: analyses, thermochemistry and export read modes.dim -------
+
+
+@pytest.fixture(scope="module")
+def gnm_modes():
+    return nm.gnm(R4X, cutoff=10.0, n_modes=None)
+
+
+@pytest.fixture(scope="module")
+def anm_modes():
+    return nm.anm(R4X, cutoff=10.0, n_modes=None)
+
+
+def test_analyses_read_modes_dim(gnm_modes, anm_modes):
+    assert (gnm_modes.dim, anm_modes.dim) == (1, 3)
+    for name in ("square_fluctuations", "covariance", "cross_correlation", "collectivity"):
+        fn = getattr(analysis, name)
+        fn(gnm_modes), fn(anm_modes)  # no `dim` needed for a Modes
+        fn(gnm_modes, dim=1), fn(anm_modes, dim=3)  # an agreeing `dim` is fine
+        with pytest.raises(
+            ValueError, match=rf"^{name}: dim=3 disagrees with the modes, .* modes.dim=1"
+        ):
+            fn(gnm_modes, dim=3)
+        with pytest.raises(ValueError, match=rf"^{name}: dim=1 disagrees .* modes.dim=3"):
+            fn(anm_modes, dim=1)
+        # a hand-made Modes whose dim contradicts its shapes, or is not 1 or 3
+        with pytest.raises(ValueError, match=rf"^{name}: `modes.vectors` has shape \(4, 3\)"):
+            fn(gnm_modes._replace(dim=3))
+        with pytest.raises(ValueError, match=rf"^{name}: `modes.dim` must be 3 .* or 1"):
+            fn(anm_modes._replace(dim=2))
+    with pytest.raises(TypeError, match=r"^square_fluctuations: `modes` must be a Modes"):
+        analysis.square_fluctuations({"eigenvalues": gnm_modes.eigenvalues})
+
+
+def test_gnm_and_cartesian_modes_are_not_mixed(gnm_modes, anm_modes):
+    with pytest.raises(ValueError, match=r"^hinge_residues: hinges are defined on one-dim"):
+        analysis.hinge_residues(anm_modes)
+    with pytest.raises(ValueError, match=r"^sample_conformers: needs Cartesian modes"):
+        analysis.sample_conformers(jax.random.key(0), R4X, gnm_modes)
+    for name in ("overlap", "rmsip"):
+        with pytest.raises(ValueError, match=rf"^{name}: `a` has modes.dim=1 and `b` modes"):
+            getattr(analysis, name)(gnm_modes, anm_modes)
+
+
+@pytest.mark.parametrize("name", ["harmonic_thermo", "classical_limit"])
+def test_thermochemistry_needs_frequencies(name, gnm_modes, anm_modes):
+    fn = getattr(thermo, name)
+    fn(anm_modes)  # Cartesian modes have frequencies
+    message = (
+        rf"^{name}: GNM modes have no frequencies: thermochemistry needs Cartesian modes "
+        "from normal_modes or anm"
+    )
+    with pytest.raises(ValueError, match=message):
+        fn(gnm_modes)
+    with pytest.raises(TypeError, match=rf"^{name}: `frequencies` has dtype"):
+        fn(np.array(["fast", "slow"]))
+
+
+def test_nmd_export_needs_cartesian_modes(tmp_path, gnm_modes, anm_modes):
+    export.write_nmd(tmp_path / "anm.nmd", R4X, anm_modes)
+    with pytest.raises(ValueError, match=r"^write_nmd: NMD files hold Cartesian modes"):
+        export.write_nmd(tmp_path / "gnm.nmd", R4X, gnm_modes)
+    with pytest.raises(TypeError, match=r"^write_nmd: `modes` must be a Modes"):
+        export.write_nmd(tmp_path / "x.nmd", R4X, {"vectors": anm_modes.vectors})

@@ -56,7 +56,7 @@ from jax.typing import ArrayLike
 
 from . import _validate, network, solvers
 from ._validate import public
-from .geometry import LINEAR_TOL, rigid_body_modes, safe_norm
+from .geometry import LINEAR_TOL, pair_distances, rigid_body_modes, safe_norm
 from .modes import Modes, solve_modes
 
 # DisconnectedNetworkError stays importable as enm.DisconnectedNetworkError; it is documented
@@ -145,7 +145,7 @@ def _springs(R: Any, cutoff: Any, gamma: Gamma) -> _Springs:
     if R.shape[0] < 2:
         return _Springs(R, pairs, pairs, jnp.zeros((0,), dtype=R.dtype))
     padded = network.pad_pairs(pairs)
-    k = network.spring_constants(gamma, network.pair_distances(R, padded), len(pairs))
+    k = network.spring_constants(gamma, pair_distances(R, padded), len(pairs))
     return _Springs(R, pairs, padded, k)
 
 
@@ -171,7 +171,7 @@ def _kirchhoff(net: _Springs, sparse: bool) -> Any:
 def _blocks(kernel: Callable[..., jnp.ndarray], R: Any, pairs: Any, gamma: Gamma) -> jnp.ndarray:
     R = _validate.as_positions(R)
     p = network.check_pairs(pairs, R.shape[0])
-    k = network.spring_constants(gamma, network.pair_distances(R, p))
+    k = network.spring_constants(gamma, pair_distances(R, p))
     if len(p) == 0:
         return jnp.zeros((0, 3, 3), dtype=R.dtype)
     return kernel(R, p, k)

@@ -44,7 +44,6 @@ from ._springs import (
     anm_hessian,
     kirchhoff,
     kirchhoff_blocks,
-    pair_distances,
     spring_constants,
 )
 
@@ -75,7 +74,6 @@ __all__ = [
     "kirchhoff",
     "kirchhoff_blocks",
     "pad_pairs",
-    "pair_distances",
     "pairs_within",
     "parameter_free_gamma",
     "spring_constants",

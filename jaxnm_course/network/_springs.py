@@ -43,22 +43,11 @@ __all__ = [
     "anm_hessian",
     "kirchhoff",
     "kirchhoff_blocks",
-    "pair_distances",
     "spring_constants",
 ]
 
 #: Spring constants: a number (kcal/mol/Å²), an array (one per pair), or a function γ(r).
 Gamma = float | ArrayLike | Callable[[jnp.ndarray], jnp.ndarray]
-
-
-@jax.jit
-def _distances(R: jnp.ndarray, i: jnp.ndarray, j: jnp.ndarray) -> jnp.ndarray:
-    return safe_norm(R[j] - R[i])
-
-
-def pair_distances(R: ArrayLike, pairs: np.ndarray) -> jnp.ndarray:
-    """|r_j - r_i| for each pair, shape (P,), Å (safe norm: finite gradient at 0)."""
-    return _distances(jnp.asarray(R), jnp.asarray(pairs[:, 0]), jnp.asarray(pairs[:, 1]))
 
 
 def spring_constants(gamma: Gamma, r: jnp.ndarray, n_valid: int | None = None) -> jnp.ndarray:

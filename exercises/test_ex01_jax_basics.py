@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from jaxnm_exercises import catalog, checks
 
-from jaxnm_course.grading import catalog, checks
 from jaxnm_course.grading.target import load
 
 TITLE = "JAX essentials"

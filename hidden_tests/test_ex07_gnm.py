@@ -7,9 +7,9 @@ code; and the experimental B-factors of 1UBI from the bundled PDB file.
 
 import numpy as np
 import pytest
+from jaxnm_exercises import checks
 
 from jaxnm_course import load_structure
-from jaxnm_course.grading import checks
 from jaxnm_course.grading.target import load
 
 TITLE = "Gaussian network model"

@@ -7,10 +7,10 @@ Reference numbers: the lowest non-zero ANM eigenvalues of ubiquitin 1UBI (Cα, c
 import numpy as np
 import pytest
 from hypothesis import given
+from jaxnm_exercises import checks
+from jaxnm_exercises import strategies as S
 
 from jaxnm_course import load_structure
-from jaxnm_course.grading import checks
-from jaxnm_course.grading import strategies as S
 from jaxnm_course.grading.target import load
 
 TITLE = "Anisotropic network model"

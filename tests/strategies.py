@@ -5,9 +5,9 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 from hypothesis import strategies as st
+from jaxnm_exercises.strategies import rotations  # noqa: F401  (one definition, re-exported)
 
 from jaxnm_course.geometry import safe_norm
-from jaxnm_course.grading.strategies import rotations  # noqa: F401  (one definition, re-exported)
 
 N_ATOMS = 5  # fixed size for property tests: every example reuses the compiled code
 

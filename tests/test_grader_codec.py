@@ -14,8 +14,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from jaxnm_exercises import catalog
 
-from jaxnm_course.grading import catalog, codec
+from jaxnm_course.grading import codec
 
 DTYPES = ["bool", "int8", "uint8", "int32", "int64", "uint64", "float16", "float32", "float64"]
 DTYPES += ["complex64", "complex128"]

@@ -338,7 +338,7 @@ def test_worker_environment_is_sanitised(tmp_path):
 
 
 def test_the_library_can_be_forbidden_while_catalog_refs_keep_working(tmp_path):
-    from jaxnm_course.grading import catalog
+    from jaxnm_exercises import catalog
 
     (tmp_path / "attacks.py").write_text(ATTACKS)
     f = catalog.function("polynomial", coefficients=np.array([1.0, 2.0]))

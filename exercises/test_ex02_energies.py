@@ -10,7 +10,6 @@ from jaxnm_exercises import strategies as S
 from jaxnm_course import molecules, potentials
 from jaxnm_course.grading.target import load
 
-TITLE = "Energy functions"
 ex = load("ex02_energies")
 
 N = S.N_ATOMS

@@ -10,7 +10,6 @@ from jaxnm_exercises import strategies as S
 import jaxnm_course as nm
 from jaxnm_course.grading.target import load
 
-TITLE = "Hessians by autodiff"
 ex = load("ex03_hessians")
 
 N = S.N_ATOMS

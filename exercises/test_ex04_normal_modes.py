@@ -10,7 +10,6 @@ from jaxnm_exercises import strategies as S
 import jaxnm_course as nm
 from jaxnm_course.grading.target import load
 
-TITLE = "Normal modes of molecules"
 ex = load("ex04_normal_modes")
 
 N = S.N_ATOMS

@@ -9,7 +9,6 @@ from jaxnm_exercises import strategies as S
 import jaxnm_course as nm
 from jaxnm_course.grading.target import load
 
-TITLE = "Rigid-body modes"
 ex = load("ex05_rigid_body")
 
 N = S.N_ATOMS

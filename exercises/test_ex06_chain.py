@@ -8,7 +8,6 @@ from jaxnm_exercises import catalog, checks
 
 from jaxnm_course.grading.target import load
 
-TITLE = "Harmonic chain and dispersion"
 ex = load("ex06_chain")
 
 NS = st.sampled_from([6, 10])  # bucketed sizes: two compilations at most

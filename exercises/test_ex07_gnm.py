@@ -10,7 +10,6 @@ from jaxnm_exercises import strategies as S
 from jaxnm_course import enm, load_structure
 from jaxnm_course.grading.target import load
 
-TITLE = "Gaussian network model"
 ex = load("ex07_gnm")
 
 UBI = np.asarray(load_structure("1UBI").R)  # ubiquitin Cα, 76 residues (bundled)

@@ -11,7 +11,6 @@ import jaxnm_course as nm
 from jaxnm_course import enm, load_structure
 from jaxnm_course.grading.target import load
 
-TITLE = "Anisotropic network model"
 ex = load("ex08_anm")
 
 N = S.N_ATOMS

@@ -9,7 +9,6 @@ from jaxnm_exercises import catalog, checks
 import jaxnm_course as nm
 from jaxnm_course.grading.target import load
 
-TITLE = "Thermochemistry"
 ex = load("ex09_thermo")
 
 M = 8

@@ -20,7 +20,6 @@ from jaxnm_exercises import strategies as S
 from jaxnm_course import differentiable as df
 from jaxnm_course.grading.target import load
 
-TITLE = "Differentiable network models"
 ex = load("ex10_differentiable")
 
 N = S.N_ATOMS

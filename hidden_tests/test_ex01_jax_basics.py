@@ -8,7 +8,6 @@ from jaxnm_exercises import checks
 
 from jaxnm_course.grading.target import load
 
-TITLE = "JAX essentials"
 ex = load("ex01_jax_basics")
 
 B = 6

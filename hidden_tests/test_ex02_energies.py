@@ -8,7 +8,6 @@ from jaxnm_exercises import strategies as S
 
 from jaxnm_course.grading.target import load
 
-TITLE = "Energy functions"
 ex = load("ex02_energies")
 
 

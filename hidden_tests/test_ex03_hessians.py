@@ -8,7 +8,6 @@ from jaxnm_exercises import strategies as S
 
 from jaxnm_course.grading.target import load
 
-TITLE = "Hessians by autodiff"
 ex = load("ex03_hessians")
 N = S.N_ATOMS
 

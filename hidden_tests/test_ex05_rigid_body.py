@@ -7,7 +7,6 @@ from jaxnm_exercises import catalog, checks
 import jaxnm_course as nm
 from jaxnm_course.grading.target import load
 
-TITLE = "Rigid-body modes"
 ex = load("ex05_rigid_body")
 
 

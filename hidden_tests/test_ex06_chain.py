@@ -7,7 +7,6 @@ from jaxnm_exercises import checks
 
 from jaxnm_course.grading.target import load
 
-TITLE = "Harmonic chain and dispersion"
 ex = load("ex06_chain")
 
 

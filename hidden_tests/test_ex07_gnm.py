@@ -12,7 +12,6 @@ from jaxnm_exercises import checks
 from jaxnm_course import load_structure
 from jaxnm_course.grading.target import load
 
-TITLE = "Gaussian network model"
 ex = load("ex07_gnm")
 
 PRODY_GNM_1UBI = [1.36924, 2.66635, 2.86726, 4.00452, 4.41485, 4.96356, 5.90261]

@@ -8,7 +8,6 @@ from jaxnm_exercises import checks
 
 from jaxnm_course.grading.target import load
 
-TITLE = "Thermochemistry"
 ex = load("ex09_thermo")
 
 

@@ -15,7 +15,6 @@ from jaxnm_course import differentiable as df
 from jaxnm_course import load_structure
 from jaxnm_course.grading.target import load
 
-TITLE = "Differentiable network models"
 ex = load("ex10_differentiable")
 
 _UBI = load_structure("1UBI")

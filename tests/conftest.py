@@ -49,3 +49,10 @@ if os.environ.get("JAXNM_REQUIRE_DATA") == "1":
             f"JAXNM_REQUIRE_DATA=1 but JAXNM_DATA_DIR={_data!r} does not hold 4v8r.pdb; "
             "point it at shared/data/structures."
         )
+
+# The course's support package (exercises/support/jaxnm_exercises: the catalog of trusted
+# callables, the Hypothesis strategies shared with the exercise tests) on sys.path, as the
+# grading plugin puts it there for the exercise tests.
+from jaxnm_course.grading import course as _course  # noqa: E402
+
+_course.use_support(_course.load())

@@ -1,0 +1,1 @@
+"""The toy course's hidden tests."""

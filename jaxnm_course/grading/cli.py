@@ -96,13 +96,16 @@ def _add_course(p: argparse.ArgumentParser) -> None:
     )
 
 
+class _UsageError(Exception):
+    """A wrong command line: main prints it and returns 2."""
+
+
 def _course_of(args: argparse.Namespace) -> _course.Course:
-    """The declared course of ``--course`` (or the default); SystemExit(2) with a message."""
+    """The declared course of ``--course`` (or the default)."""
     try:
         return _course.load(args.course if args.course is not None else batch.course_root())
     except (OSError, ValueError, TypeError) as err:
-        print(f"jaxnm-grade {args.command}: {err}", file=sys.stderr)
-        raise SystemExit(2) from None
+        raise _UsageError(str(err)) from None
 
 
 def _options(args: argparse.Namespace) -> batch.Options:
@@ -110,12 +113,9 @@ def _options(args: argparse.Namespace) -> batch.Options:
     only = [e.strip() for e in args.only.split(",") if e.strip()]
     unknown = [e for e in only if e not in decl.ids]
     if unknown:
-        print(
-            f"jaxnm-grade {args.command}: --only {','.join(unknown)}: not a set of "
-            f"{decl.name} (sets: {', '.join(decl.ids)})",
-            file=sys.stderr,
+        raise _UsageError(
+            f"--only {','.join(unknown)}: not a set of {decl.name} (sets: {', '.join(decl.ids)})"
         )
-        raise SystemExit(2)
     return batch.Options(
         course=decl.root,
         workers=args.workers,
@@ -169,6 +169,14 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except _UsageError as err:
+        print(f"jaxnm-grade {args.command}: {err}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "grade":
         if not args.submissions.is_dir():
             print(f"jaxnm-grade: {args.submissions} is not a folder", file=sys.stderr)

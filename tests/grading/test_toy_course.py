@@ -247,3 +247,12 @@ def test_jaxnm_grade_grades_a_toy_class_per_set(tmp_path):
     points = {s: (float(rows[s]["ex01"]), float(rows[s]["ex02"])) for s in rows}
     # ex01: add 2 + 1 visible and 2 hidden, apply_twice 3; ex02: norm 2, dot 2.
     assert points == {"alice": (8, 4), "bob": (5, 2), "carol": (0, 0)}, rows
+
+
+def test_jaxnm_grade_refuses_an_unknown_course_or_set(tmp_path, capsys):
+    from jaxnm_course.grading import cli
+
+    assert cli.main(["check", "--course", str(tmp_path)]) == 2
+    assert "no course declaration" in capsys.readouterr().err
+    assert cli.main(["check", "--course", str(TOY), "--only", "ex01,ex03"]) == 2
+    assert "--only ex03: not a set of toy-course (sets: ex01, ex02)" in capsys.readouterr().err

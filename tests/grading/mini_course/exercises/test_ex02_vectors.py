@@ -1,4 +1,4 @@
-"""Visible tests of toy set ex02."""
+"""Visible tests of mini set ex02."""
 
 import pytest
 

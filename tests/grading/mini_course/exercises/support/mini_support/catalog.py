@@ -1,4 +1,4 @@
-"""Trusted functions of the toy course, passed to exercise functions by name (a Ref)."""
+"""Trusted functions of the mini course, passed to exercise functions by name (a Ref)."""
 
 from __future__ import annotations
 
@@ -39,5 +39,5 @@ class Ref:
 
 
 def function(name: str, **params: Any) -> Ref:
-    """A Ref to a trusted scalar function of the toy course."""
+    """A Ref to a trusted scalar function of the mini course."""
     return Ref("function", name, params)

@@ -1,4 +1,4 @@
-"""Hidden tests of toy set ex01."""
+"""Hidden tests of mini set ex01."""
 
 import pytest
 

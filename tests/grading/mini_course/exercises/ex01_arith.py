@@ -1,5 +1,5 @@
 # Stub generated from solutions/ex01_arith.py (python -m jaxnm_course.grading.stubs).
-"""Toy set 1: arithmetic."""
+"""Mini set 1: arithmetic."""
 
 
 def add(a, b):

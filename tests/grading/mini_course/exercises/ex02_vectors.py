@@ -1,5 +1,5 @@
 # Stub generated from solutions/ex02_vectors.py (python -m jaxnm_course.grading.stubs).
-"""Toy set 2: vectors."""
+"""Mini set 2: vectors."""
 
 
 def norm(v):

@@ -1,7 +1,7 @@
-"""Visible tests of toy set ex01."""
+"""Visible tests of mini set ex01."""
 
 import pytest
-from toy_support import catalog
+from mini_support import catalog
 
 from jaxnm_course.grading.target import load
 

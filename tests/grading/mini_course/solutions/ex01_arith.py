@@ -1,4 +1,4 @@
-"""Toy set 1: arithmetic."""
+"""Mini set 1: arithmetic."""
 
 
 def add(a, b):

@@ -1,6 +1,6 @@
 """The grader is course-agnostic: a second, tiny course is graded by the same commands.
 
-The toy course (``tests/grading/toy_course``: two sets, visible tests, one hidden test,
+The mini course (``tests/grading/mini_course``: two sets, visible tests, one hidden test,
 solutions, generated stubs, a catalog with trusted functions) declares itself in
 ``exercises/course.toml``; nothing of it is known to ``jaxnm_course.grading``.
 """
@@ -21,7 +21,7 @@ import pytest
 from jaxnm_course.grading import course, stubs
 
 HERE = Path(__file__).resolve().parent
-TOY = HERE / "toy_course"
+MINI = HERE / "mini_course"
 ROOT = HERE.parents[1]
 HARNESS = ROOT / "jaxnm_course" / "grading"
 ONE_SET = '[[set]]\nid = "a"\nmodule = "m"\ntitle = "A"\n'
@@ -48,21 +48,22 @@ def _run(*args: str, cwd: Path = ROOT, timeout: float = 900) -> subprocess.Compl
 
 
 # -- the declaration -------------------------------------------------------------------------
-def test_the_toy_course_declares_its_sets_points_and_catalog():
-    toy = course.load(TOY)
-    assert toy.name == "toy-course"
-    assert toy.ids == ("ex01", "ex02")
-    assert [s.title for s in toy.sets] == ["Arithmetic", "Vectors"]
-    assert toy.get("ex02").module == "ex02_vectors"
-    assert toy.set_of_file("test_ex01_arith.py").id == "ex01"
-    assert toy.set_of_file("test_other.py") is None
-    assert toy.default_points == 1
-    assert toy.catalog == "toy_support.catalog"
-    assert toy.support == TOY / "exercises" / "support"
-    assert toy.solutions == TOY / "solutions"
-    assert toy.hidden_tests == TOY / "hidden_tests"
+def test_the_mini_course_declares_its_sets_points_and_catalog():
+    mini = course.load(MINI)
+    assert mini.name == "mini-course"
+    assert mini.ids == ("ex01", "ex02")
+    assert [s.title for s in mini.sets] == ["Arithmetic", "Vectors"]
+    assert mini.get("ex02").module == "ex02_vectors"
+    assert mini.set_of_file("test_ex01_arith.py").id == "ex01"
+    assert mini.set_of_file("test_other.py") is None
+    assert mini.default_points == 1
+    assert mini.catalog == "mini_support.catalog"
+    assert mini.support == MINI / "exercises" / "support"
+    assert mini.solutions == MINI / "solutions"
+    assert mini.hidden_tests == MINI / "hidden_tests"
     # The declaration is found from the course folder, its exercises/ folder or the file.
-    assert course.load(TOY / "exercises") == course.load(TOY / "exercises" / "course.toml") == toy
+    assert course.load(MINI / "exercises") == mini
+    assert course.load(MINI / "exercises" / "course.toml") == mini
 
 
 def test_this_course_is_declared_beside_its_exercises():
@@ -138,24 +139,24 @@ def test_the_harness_holds_no_exercise_set_title_or_reference():
 
 
 def test_a_staged_catalog_is_a_read_only_copy_of_the_support_package(tmp_path):
-    toy = course.load(TOY)
-    cfg = course.stage_support(tmp_path / "support", toy)
-    assert cfg == {"path": str(tmp_path / "support"), "module": "toy_support.catalog"}
-    copied = tmp_path / "support" / "toy_support" / "catalog.py"
-    assert copied.read_text() == (TOY / "exercises/support/toy_support/catalog.py").read_text()
+    mini = course.load(MINI)
+    cfg = course.stage_support(tmp_path / "support", mini)
+    assert cfg == {"path": str(tmp_path / "support"), "module": "mini_support.catalog"}
+    copied = tmp_path / "support" / "mini_support" / "catalog.py"
+    assert copied.read_text() == (MINI / "exercises/support/mini_support/catalog.py").read_text()
     assert not os.stat(copied).st_mode & 0o222
-    assert course.stage_support(tmp_path / "none", toy._replace(catalog="")) is None
+    assert course.stage_support(tmp_path / "none", mini._replace(catalog="")) is None
 
 
 # -- stubs, plugin, release: no grading code changes ----------------------------------------
-def test_the_stub_generator_checks_the_toy_course(tmp_path):
-    toy = course.load(TOY)
-    assert stubs.generate(toy.solutions, toy.exercises, check=True, course=toy) == []
-    proc = _run("-m", "jaxnm_course.grading.stubs", "--course", str(TOY), "--check")
+def test_the_stub_generator_checks_the_mini_course(tmp_path):
+    mini = course.load(MINI)
+    assert stubs.generate(mini.solutions, mini.exercises, check=True, course=mini) == []
+    proc = _run("-m", "jaxnm_course.grading.stubs", "--course", str(MINI), "--check")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     # ... and it bites: a stale stub in a copy of the course.
-    copy = tmp_path / "toy"
-    shutil.copytree(TOY, copy)
+    copy = tmp_path / "mini"
+    shutil.copytree(MINI, copy)
     stub = copy / "exercises" / "ex02_vectors.py"
     stub.write_text(stub.read_text() + "\n# edited by hand\n")
     proc = _run("-m", "jaxnm_course.grading.stubs", "--course", str(copy), "--check")
@@ -166,12 +167,12 @@ def test_the_stub_generator_checks_the_toy_course(tmp_path):
 def _session(tmp_path: Path, target: str, *paths: str) -> tuple[str, dict]:
     out = tmp_path / f"{target}.json"
     args = ["-m", "pytest", *paths, "-p", "no:cacheprovider", "-q", "--target", target]
-    proc = _run(*args, "--results-json", str(out), cwd=TOY)
+    proc = _run(*args, "--results-json", str(out), cwd=MINI)
     assert out.is_file(), proc.stdout + proc.stderr
     return proc.stdout, json.loads(out.read_text())
 
 
-def test_the_plugin_tables_the_toy_course_from_its_declaration(tmp_path):
+def test_the_plugin_tables_the_mini_course_from_its_declaration(tmp_path):
     text, results = _session(tmp_path, "solutions", "exercises", "hidden_tests")
     assert "ex01 Arithmetic: 6/6 visible points, 2/2 hidden points" in text, text
     assert "ex02 Vectors:    4/4 visible points" in text, text
@@ -187,29 +188,29 @@ def test_the_plugin_tables_the_toy_course_from_its_declaration(tmp_path):
     assert {t["outcome"] for t in results["tests"]} == {"not_attempted"}
 
 
-def test_a_set_marker_of_the_toy_course_selects_its_set(tmp_path):
+def test_a_set_marker_of_the_mini_course_selects_its_set(tmp_path):
     text, results = _session(tmp_path, "solutions", "exercises", "-m", "ex02")
     assert sorted(results["totals"]) == ["ex02"]
     assert "total: 4/4 visible points" in text
 
 
-def test_the_toy_release_ships_no_solutions_or_hidden_tests(tmp_path):
+def test_the_mini_release_ships_no_solutions_or_hidden_tests(tmp_path):
     out = tmp_path / "release"
-    proc = _run("-m", "jaxnm_course.grading.cli", "release", str(out), "--course", str(TOY))
+    proc = _run("-m", "jaxnm_course.grading.cli", "release", str(out), "--course", str(MINI))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
     assert "exercises/course.toml" in names
-    assert "exercises/support/toy_support/catalog.py" in names
+    assert "exercises/support/mini_support/catalog.py" in names
     assert "exercises/ex01_arith.py" in names
     assert not any(n.startswith(("solutions/", "hidden_tests/")) for n in names), names
 
 
 # -- jaxnm-grade check and grade -------------------------------------------------------------
 @pytest.mark.slow
-def test_jaxnm_grade_check_gives_the_toy_solutions_full_marks(tmp_path):
+def test_jaxnm_grade_check_gives_the_mini_solutions_full_marks(tmp_path):
     out = tmp_path / "out"
     proc = _run(
-        "-m", "jaxnm_course.grading.cli", "check", "--course", str(TOY), "--workers", "1",
+        "-m", "jaxnm_course.grading.cli", "check", "--course", str(MINI), "--workers", "1",
         "--out", str(out),
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -220,11 +221,11 @@ def test_jaxnm_grade_check_gives_the_toy_solutions_full_marks(tmp_path):
 def _class(folder: Path) -> Path:
     """Three submissions: alice (the solutions), bob (partly right), carol (nothing)."""
     alice, bob, carol = folder / "alice", folder / "bob", folder / "carol"
-    shutil.copytree(TOY / "solutions", alice)
+    shutil.copytree(MINI / "solutions", alice)
     bob.mkdir()
-    ex01 = (TOY / "solutions" / "ex01_arith.py").read_text()
+    ex01 = (MINI / "solutions" / "ex01_arith.py").read_text()
     (bob / "ex01_arith.py").write_text(ex01.replace("return f(f(x))", "return f(x)"))
-    ex02 = (TOY / "solutions" / "ex02_vectors.py").read_text()
+    ex02 = (MINI / "solutions" / "ex02_vectors.py").read_text()
     start = ex02.index("    # BEGIN SOLUTION\n    return sum(a * b")
     (bob / "ex02_vectors.py").write_text(
         ex02[:start] + '    raise NotImplementedError("ex02: dot not implemented yet")\n'
@@ -234,12 +235,12 @@ def _class(folder: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_jaxnm_grade_grades_a_toy_class_per_set(tmp_path):
+def test_jaxnm_grade_grades_a_mini_class_per_set(tmp_path):
     submissions = _class(tmp_path / "submissions")
     out = tmp_path / "out"
     proc = _run(
         "-m", "jaxnm_course.grading.cli", "grade", str(submissions), "--out", str(out),
-        "--course", str(TOY), "--workers", "2",
+        "--course", str(MINI), "--workers", "2",
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     with open(out / "grades.csv", newline="", encoding="utf-8") as f:
@@ -254,5 +255,5 @@ def test_jaxnm_grade_refuses_an_unknown_course_or_set(tmp_path, capsys):
 
     assert cli.main(["check", "--course", str(tmp_path)]) == 2
     assert "no course declaration" in capsys.readouterr().err
-    assert cli.main(["check", "--course", str(TOY), "--only", "ex01,ex03"]) == 2
-    assert "--only ex03: not a set of toy-course (sets: ex01, ex02)" in capsys.readouterr().err
+    assert cli.main(["check", "--course", str(MINI), "--only", "ex01,ex03"]) == 2
+    assert "--only ex03: not a set of mini-course (sets: ex01, ex02)" in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""Toy set 2: vectors."""
+"""Mini set 2: vectors."""
 
 
 def norm(v):

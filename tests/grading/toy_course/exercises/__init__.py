@@ -1,1 +1,0 @@
-"""The toy course's exercises: stubs and visible tests."""

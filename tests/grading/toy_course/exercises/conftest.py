@@ -1,3 +1,0 @@
-"""The toy course's pytest configuration: the grading plugin."""
-
-pytest_plugins = ["jaxnm_course.grading.plugin"]

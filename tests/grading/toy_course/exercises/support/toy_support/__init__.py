@@ -1,3 +1,0 @@
-"""The toy course's trusted support package: its catalog of trusted callables."""
-
-__all__ = ["catalog"]

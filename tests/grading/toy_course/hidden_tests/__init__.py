@@ -1,1 +1,0 @@
-"""The toy course's hidden tests."""

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from jaxnm_course.grading import course as _course
 from jaxnm_course.grading import remote, sandbox
 
 __all__ = [
@@ -56,7 +57,6 @@ __all__ = [
 #: Caps on one submission (after extraction).
 MAX_FILES = remote.MAX_SUBMISSION_FILES
 MAX_BYTES = remote.MAX_SUBMISSION_BYTES
-_TEST_FILE = re.compile(r"^test_(ex\d\d)_\w+\.py$")
 
 
 class SubmissionRejected(ValueError):
@@ -111,25 +111,31 @@ class GradeRow:
 
 
 def default_forbid(course: Path) -> list[str]:
-    """Library modules a submission may not import, decided from the reference solutions.
+    """Modules a submission may not import, decided from the reference solutions.
 
     If no solution imports ``jaxnm_course``, students need none of it, and the whole library
     (which holds reference implementations of several exercises) is blocked in the worker.
-    If a solution imports any part of it, nothing is blocked: importing any submodule runs
-    the package's ``__init__``, which exposes the rest. (A blocker is a deterrent, not a
-    wall: the library is public and could be copied into a submission; see
-    ``docs/instructor.md``.) Without ``solutions/`` (a Gradescope bundle), ``grading.json``
-    holds the decision made when the bundle was built.
+    If a solution imports any part of it, the library is not blocked: importing any
+    submodule runs the package's ``__init__``, which exposes the rest. The course's support
+    package (declared in its ``course.toml``: trusted references of the tests) is always
+    blocked. (A blocker is a deterrent, not a wall: the library is public and could be
+    copied into a submission; see ``docs/instructor.md``.) Without ``solutions/`` (a
+    Gradescope bundle), ``grading.json`` holds the decision made when the bundle was built.
 
     Args:
         course: the course folder.
 
     Returns:
-        ``["jaxnm_course"]`` or ``[]``.
+        ``["jaxnm_course"]`` or ``[]``, followed by the support package if there is one.
     """
     cfg = course / "grading.json"
     if not (course / "solutions").is_dir() and cfg.is_file():
         return list(json.loads(cfg.read_text()).get("forbid", []))
+    try:
+        support = [_course.load(course).support_package]
+    except FileNotFoundError:
+        support = []
+    support = [p for p in support if p]
     for p in sorted((course / "solutions").glob("*.py")):
         tree = ast.parse(p.read_text("utf-8"))
         for node in ast.walk(tree):
@@ -139,22 +145,17 @@ def default_forbid(course: Path) -> list[str]:
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 names = [node.module]
             if any(n == "jaxnm_course" or n.startswith("jaxnm_course.") for n in names):
-                return []
-    return ["jaxnm_course"]
+                return support
+    return ["jaxnm_course", *support]
 
 
 def course_root() -> Path:
-    """The course folder: the source checkout holding this package, else the cwd.
+    """The default course folder: this source checkout when it holds a course, else the cwd.
 
     Returns:
-        A folder with ``exercises/`` (and, for instructors, ``hidden_tests/``).
+        A folder holding ``exercises/course.toml`` (see :mod:`jaxnm_course.grading.course`).
     """
-    import jaxnm_course
-
-    root = Path(jaxnm_course.__file__).resolve().parents[1]
-    if (root / "exercises").is_dir():
-        return root
-    return Path.cwd().resolve()
+    return _course.default_location()
 
 
 # -- staging ------------------------------------------------------------------------------
@@ -283,15 +284,23 @@ def _student_name(entry: Path, taken: set[str]) -> str:
 
 # -- one submission -------------------------------------------------------------------------
 def test_files(opts: Options) -> list[Path]:
-    """The visible and hidden test files of the selected exercise sets."""
+    """The visible and hidden test files (``test_<module>.py``) of the selected sets.
+
+    The sets and folders are those of the course's declaration (``exercises/course.toml``);
+    ``opts.exercises`` selects set ids (ValueError for one the course does not declare).
+    """
+    decl = _course.load(opts.course)
+    unknown = sorted(set(opts.exercises) - set(decl.ids))
+    if unknown:
+        raise ValueError(
+            f"unknown exercise sets {', '.join(unknown)}; {decl.name} has {', '.join(decl.ids)}"
+        )
     files = []
-    folders = [opts.course / "exercises"] + ([opts.course / "hidden_tests"] if opts.hidden else [])
+    folders = [decl.exercises] + ([decl.hidden_tests] if opts.hidden else [])
     for folder in folders:
-        if not folder.is_dir():
-            continue
-        for p in sorted(folder.glob("test_ex*.py")):
-            m = _TEST_FILE.match(p.name)
-            if m and (not opts.exercises or m.group(1) in opts.exercises):
+        for s in decl.sets:
+            p = folder / s.test_filename
+            if p.is_file() and (not opts.exercises or s.id in opts.exercises):
                 files.append(p)
     return files
 

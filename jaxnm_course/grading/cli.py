@@ -6,6 +6,9 @@
     jaxnm-grade release OUT                 # the student release (no solutions, no hidden tests)
     jaxnm-grade grade SUBMISSIONS --out OUT # batch grading into OUT/grades.csv and per student
     jaxnm-grade gradescope OUT.zip          # a Gradescope autograder bundle
+
+Every command takes ``--course PATH`` (a course folder, its ``exercises/`` folder or its
+``course.toml``; default: this checkout's course), whose declaration lists the sets.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 from jaxnm_course.grading import batch, sandbox
+from jaxnm_course.grading import course as _course
 
 __all__ = ["main"]
 
@@ -68,7 +72,7 @@ def _add_limits(p: argparse.ArgumentParser) -> None:
         default="",
         help="comma-separated exercise sets to grade (e.g. ex01,ex02; default: all)",
     )
-    p.add_argument("--course", type=Path, default=None, help="course folder (default: this one)")
+    _add_course(p)
     p.add_argument(
         "--forbid",
         default="auto",
@@ -82,14 +86,43 @@ def _add_limits(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_course(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--course",
+        type=Path,
+        default=None,
+        help="the course: its folder, its exercises/ folder or its course.toml "
+        "(default: this checkout's course)",
+    )
+
+
+class _UsageError(Exception):
+    """A wrong command line: main prints it and returns 2."""
+
+
+def _course_of(args: argparse.Namespace) -> _course.Course:
+    """The declared course of ``--course`` (or the default)."""
+    try:
+        return _course.load(args.course if args.course is not None else batch.course_root())
+    except (OSError, ValueError, TypeError) as err:
+        raise _UsageError(str(err)) from None
+
+
 def _options(args: argparse.Namespace) -> batch.Options:
+    decl = _course_of(args)
+    only = [e.strip() for e in args.only.split(",") if e.strip()]
+    unknown = [e for e in only if e not in decl.ids]
+    if unknown:
+        raise _UsageError(
+            f"--only {','.join(unknown)}: not a set of {decl.name} (sets: {', '.join(decl.ids)})"
+        )
     return batch.Options(
-        course=(args.course or batch.course_root()).resolve(),
+        course=decl.root,
         workers=args.workers,
         call_timeout=args.call_timeout,
         submission_timeout=args.submission_timeout,
         memory_mb=args.memory,
-        exercises=[e.strip() for e in args.only.split(",") if e.strip()],
+        exercises=only,
         namespaces="off" if args.no_namespaces else "auto",
         forbid=None
         if args.forbid == "auto"
@@ -124,11 +157,11 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("release", help="build the student release")
     p.add_argument("out", type=Path, help="output folder (must not exist)")
-    p.add_argument("--course", type=Path, default=None)
+    _add_course(p)
 
     p = sub.add_parser("gradescope", help="build a Gradescope autograder bundle")
     p.add_argument("out", type=Path, help="the .zip to write")
-    p.add_argument("--course", type=Path, default=None)
+    _add_course(p)
     p.add_argument(
         "--hidden-visibility",
         default="after_published",
@@ -136,6 +169,14 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except _UsageError as err:
+        print(f"jaxnm-grade {args.command}: {err}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "grade":
         if not args.submissions.is_dir():
             print(f"jaxnm-grade: {args.submissions} is not a folder", file=sys.stderr)
@@ -145,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "check":
         opts = _options(args)
-        solutions = opts.course / "solutions"
+        solutions = _course_of(args).solutions
         if not solutions.is_dir():
             print(f"jaxnm-grade check: no {solutions}", file=sys.stderr)
             return 2
@@ -161,15 +202,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "release":
         from jaxnm_course.grading import release
 
-        course = (args.course or batch.course_root()).resolve()
-        files = release.build_release(course, args.out)
+        files = release.build_release(_course_of(args).root, args.out)
         print(f"release: {len(files)} files in {args.out}")
         return 0
     if args.command == "gradescope":
         from jaxnm_course.grading import gradescope
 
-        course = (args.course or batch.course_root()).resolve()
-        gradescope.build_bundle(course, args.out, hidden_visibility=args.hidden_visibility)
+        gradescope.build_bundle(
+            _course_of(args).root, args.out, hidden_visibility=args.hidden_visibility
+        )
         print(f"gradescope bundle: {args.out}")
         return 0
     return 2  # pragma: no cover

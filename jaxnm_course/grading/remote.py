@@ -53,7 +53,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from jaxnm_course.grading import codec, sandbox
+from jaxnm_course.grading import codec, course, sandbox
 from jaxnm_course.grading.target import NotAttempted
 
 __all__ = [
@@ -346,6 +346,7 @@ class Worker:
             # Other workers' folders (all under tmp_root) are off limits too.
             "deny": [*self.hide, self.tmp_root, out_path],
             "forbid": self.forbid,
+            "catalog": course.stage_support(os.path.join(self._tmp, "support")),
             "max_bytes": codec.MAX_MESSAGE_BYTES,
             "memory_mb": self.memory_mb,
             "cpu_seconds": int(max(self.submission_timeout, self.call_timeout) * 2 + 60),

@@ -10,7 +10,8 @@ so it cannot corrupt the protocol. Each message is an 8-byte big-endian length f
 
 Order of start-up (what is trusted happens before any student code runs):
 
-1. import NumPy, JAX (x64 on), the library and the catalog of trusted callables;
+1. import NumPy, JAX (x64 on), the library and the course's catalog of trusted callables
+   (``catalog`` in CONFIG: a folder and a module name);
 2. clean ``sys.path`` (no instructor folder on it; the submission folder first);
 3. install an import blocker for instructor modules (``solutions``, ``hidden_tests``,
    ``tests``, ``exercises``, plus the configured ``forbid`` list) and drop the cached modules
@@ -23,7 +24,6 @@ Nothing the worker says is trusted: the trusted side only decodes plain data fro
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import json
 import os
@@ -259,8 +259,17 @@ def main(argv: list[str] | None = None) -> None:
     import jaxnm_course  # noqa: F401
     from jaxnm_course.grading import codec
 
-    with contextlib.suppress(ImportError):
-        from jaxnm_course.grading import catalog  # noqa: F401
+    # The course's catalog (a read-only copy staged by the trusted side, outside the
+    # submission folder): its Ref class rebuilds the Refs this worker receives.
+    catalog = cfg.get("catalog")
+    if isinstance(catalog, dict):
+        sys.path.insert(0, str(catalog["path"]))
+        try:
+            codec.set_ref_class(importlib.import_module(str(catalog["module"])).Ref)
+        except Exception:
+            pass  # without the catalog, Refs are refused: the calls that use one fail
+        finally:
+            sys.path.remove(str(catalog["path"]))
     # Warm up the pieces of JAX every exercise uses, so compile-once costs are paid here.
     jnp.linalg.eigh(jnp.eye(3))[0].block_until_ready()
 
@@ -274,8 +283,8 @@ def main(argv: list[str] | None = None) -> None:
     sys.dont_write_bytecode = True
 
     # 3. Import blocker; drop cached low-level modules. The catalog's Ref class is pinned in
-    # the codec first, so Refs keep working when the library itself is forbidden.
-    codec._ref_class()
+    # the codec (step 1), so Refs keep working when the library or the course's support
+    # package is forbidden.
     sys.meta_path.insert(0, _Blocker(tuple(BLOCKED_MODULES) + forbid))
     for name in list(sys.modules):
         if name in forbid or any(name.startswith(f + ".") for f in forbid):

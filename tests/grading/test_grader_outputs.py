@@ -183,6 +183,9 @@ def test_release_scan_bites_on_a_leaked_solution_line(tmp_path):
     (course / "exercises" / "ex01_jax_basics.py").write_text(
         (ROOT / "exercises" / "ex01_jax_basics.py").read_text()
     )
+    (course / "exercises" / "course.toml").write_text(
+        '[[set]]\nid = "ex01"\nmodule = "ex01_jax_basics"\ntitle = "JAX essentials"\n'
+    )
     (course / "hidden_tests" / "test_ex01_x.py").write_text("def test_secret_check():\n    pass\n")
     leaked = release.solution_lines(course / "solutions", course / "exercises")
     line = leaked["ex01_jax_basics.py"][0]
@@ -256,6 +259,9 @@ def test_check_fails_when_a_solution_is_wrong(tmp_path):
                 shutil.copy(ROOT / d / name, course / d / name)
     shutil.copy(ROOT / "pyproject.toml", course / "pyproject.toml")
     shutil.copy(ROOT / "exercises" / "ex01_jax_basics.py", course / "exercises")
+    # The declaration and support package; the declared sets without test files are skipped.
+    shutil.copy(ROOT / "exercises" / "course.toml", course / "exercises")
+    shutil.copytree(ROOT / "exercises" / "support", course / "exercises" / "support")
     mutant = tomllib.loads((ROOT / "tests/course/mutants/ex01_force_sign/mutant.toml").read_text())
     source = (ROOT / "solutions" / mutant["file"]).read_text()
     for edit in mutant["edit"]:

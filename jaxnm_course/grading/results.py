@@ -59,15 +59,15 @@ def clean_text(text: str) -> str:
 
 
 def neutral_cell(text: str) -> str:
-    """A spreadsheet cell that cannot be a formula (a leading ``= + - @`` tab or CR is quoted).
+    """A spreadsheet cell that cannot be a formula (a leading ``= + - @``, tab or CR is quoted).
 
     Control characters are dropped first, so a cell cannot hide its first character behind
     one.
     """
-    text = clean_text(str(text)).replace("\n", " ").replace("\t", " ")
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
+    text = clean_text(str(text))
+    if text[:1] in ("\t", "\r") or text.lstrip()[:1] in ("=", "+", "-", "@"):
+        text = "'" + text
+    return text.replace("\n", " ").replace("\t", " ")
 
 
 class TestResult(NamedTuple):

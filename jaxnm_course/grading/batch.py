@@ -272,7 +272,9 @@ def grade_one(submission: Path, student: str, config: GradingConfig, work: Path)
         except (OSError, ValueError, TypeError) as err:
             tail = log.read_text("utf-8", "replace")[-1500:] if log.is_file() else ""
             row.status = "error"
-            row.reason = f"the test session did not produce results ({err}); pytest said: {tail}"
+            # pytest's log can name hidden tests: it goes to the instructor's record only.
+            row.reason = "the test session did not produce results (see the instructor record)"
+            row.detail = f"{type(err).__name__}: {err}; pytest said: {tail}"
             return row
     finally:
         shutil.rmtree(wtmp, ignore_errors=True)

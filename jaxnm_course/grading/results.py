@@ -228,6 +228,8 @@ class StudentRow:
         tests: the test results.
         execution_time: seconds spent grading.
         ignored: submitted files that were not graded (not ``exNN_*.py`` regular files).
+        detail: what only the instructor may see (e.g. the tail of the test session's log,
+            which can name hidden tests).
     """
 
     student: str
@@ -239,6 +241,7 @@ class StudentRow:
     tests: tuple[TestResult, ...] = ()
     execution_time: float = 0.0
     ignored: tuple[str, ...] = field(default_factory=tuple)
+    detail: str = ""
 
     @property
     def totals(self) -> dict[str, SetTotal]:
@@ -380,5 +383,6 @@ def instructor_record(row: StudentRow) -> dict:
         "reason": row.reason,
         "execution_time": round(row.execution_time, 1),
         "ignored": list(row.ignored),
+        "detail": row.detail,
         "tests": [t._asdict() for t in row.tests],
     }

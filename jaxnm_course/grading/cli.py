@@ -108,7 +108,7 @@ def _course_of(args: argparse.Namespace) -> _course.Course:
         raise _UsageError(str(err)) from None
 
 
-def _options(args: argparse.Namespace) -> batch.Options:
+def _options(args: argparse.Namespace) -> batch.GradingConfig:
     decl = _course_of(args)
     only = [e.strip() for e in args.only.split(",") if e.strip()]
     unknown = [e for e in only if e not in decl.ids]
@@ -116,24 +116,23 @@ def _options(args: argparse.Namespace) -> batch.Options:
         raise _UsageError(
             f"--only {','.join(unknown)}: not a set of {decl.name} (sets: {', '.join(decl.ids)})"
         )
-    return batch.Options(
+    return batch.GradingConfig(
         course=decl.root,
         workers=args.workers,
         call_timeout=args.call_timeout,
         submission_timeout=args.submission_timeout,
         memory_mb=args.memory,
-        exercises=only,
+        exercises=tuple(only),
         namespaces="off" if args.no_namespaces else "auto",
         forbid=None
         if args.forbid == "auto"
-        else []
+        else ()
         if args.forbid == "none"
-        else [m.strip() for m in args.forbid.split(",")],
-        progress=_progress_bar(sys.stderr),
+        else tuple(m.strip() for m in args.forbid.split(",")),
     )
 
 
-def _print_rows(rows: list[batch.GradeRow]) -> None:
+def _print_rows(rows: list[batch.StudentRow]) -> None:
     for r in rows:
         line = f"{r.student}: {r.total:g}/{r.max:g} {r.status}"
         if r.reason:
@@ -181,7 +180,9 @@ def _run(args: argparse.Namespace) -> int:
         if not args.submissions.is_dir():
             print(f"jaxnm-grade: {args.submissions} is not a folder", file=sys.stderr)
             return 2
-        rows = batch.grade_all(args.submissions, args.out, _options(args))
+        rows = batch.grade_all(
+            args.submissions, args.out, _options(args), progress=_progress_bar(sys.stderr)
+        )
         print(f"graded {len(rows)} submissions into {args.out / 'grades.csv'}")
         return 0
     if args.command == "check":
@@ -196,7 +197,10 @@ def _run(args: argparse.Namespace) -> int:
             _print_rows(rows)
             ok = rows[0].max > 0 and rows[0].total == rows[0].max and rows[0].status == "ok"
             if not ok:
-                print((out / "solutions" / "feedback.txt").read_text(), file=sys.stderr)
+                print(
+                    (out / "students" / rows[0].folder / "feedback.txt").read_text(),
+                    file=sys.stderr,
+                )
         print("check: full marks" if ok else "check: FAILED (solutions do not get full marks)")
         return 0 if ok else 1
     if args.command == "release":

@@ -50,6 +50,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 from . import codec
 from . import course as _course
+from .results import TestResult, session_json, set_summaries
 from .target import NotAttempted, TargetImportError, get_target, set_target
 
 __all__ = ["PROFILES", "pytest_addoption", "pytest_configure"]
@@ -284,19 +285,19 @@ def _record(item: pytest.Item, outcome: str, message: str) -> None:
         return
     results = item.config.stash[_RESULTS]
     old = results.get(item.nodeid)
-    if old is not None and old["outcome"] != "passed":
+    if old is not None and old.outcome != "passed":
         return  # keep the first problem (setup before call before teardown)
-    results[item.nodeid] = {
-        "nodeid": item.nodeid,
-        "exercise": info["exercise"],
-        "title": info["title"],
-        "name": item.name,
-        "points": info["max_points"] if outcome == "passed" else 0,
-        "max_points": info["max_points"],
-        "outcome": outcome,
-        "visibility": info["visibility"],
-        "message": message[:1000],
-    }
+    results[item.nodeid] = TestResult(
+        nodeid=item.nodeid,
+        exercise=info["exercise"],
+        title=info["title"],
+        name=item.name,
+        points=info["max_points"] if outcome == "passed" else 0,
+        max_points=info["max_points"],
+        outcome=outcome,
+        visibility=info["visibility"],
+        message=message[:1000],
+    )
 
 
 @pytest.hookimpl(wrapper=True)
@@ -335,36 +336,8 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -
     return None
 
 
-def _totals(results: dict[str, dict]) -> dict[str, dict]:
-    totals: dict[str, dict] = {}
-    for r in results.values():
-        t = totals.setdefault(
-            r["exercise"],
-            {
-                "points": 0,
-                "max_points": 0,
-                "title": r["title"],
-                "visible_points": 0,
-                "visible_max_points": 0,
-                "hidden_points": 0,
-                "hidden_max_points": 0,
-                "tests": 0,
-                "not_attempted": 0,
-                "not_attempted_functions": [],
-            },
-        )
-        t["points"] += r["points"]
-        t["max_points"] += r["max_points"]
-        t[f"{r['visibility']}_points"] += r["points"]
-        t[f"{r['visibility']}_max_points"] += r["max_points"]
-        t["tests"] += 1
-        if r["outcome"] == "not_attempted":
-            t["not_attempted"] += 1
-            match = re.search(r"(\w+) not implemented", r["message"])
-            name = match.group(1) if match else r["name"]
-            if name not in t["not_attempted_functions"]:
-                t["not_attempted_functions"].append(name)
-    return dict(sorted(totals.items()))
+def _totals(results: dict[str, TestResult]) -> dict[str, dict]:
+    return set_summaries(results.values())
 
 
 def _plural(n: int, word: str) -> str:
@@ -413,10 +386,5 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     path = session.config.getoption("results_json", None)
     if not path:
         return
-    results = session.config.stash.get(_RESULTS, {})
-    totals = {
-        ex: {"points": t["points"], "max_points": t["max_points"], "title": t["title"]}
-        for ex, t in _totals(results).items()
-    }
-    payload = {"tests": list(results.values()), "totals": totals}
+    payload = session_json(session.config.stash.get(_RESULTS, {}).values())
     Path(path).write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")

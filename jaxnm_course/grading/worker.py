@@ -5,8 +5,8 @@ CONFIG`` (CONFIG is JSON), in a fresh temporary folder that holds only a copy of
 submission, with a sanitised environment and resource limits (see
 :mod:`jaxnm_course.grading.sandbox`). It talks to the trusted side over two dedicated pipe
 file descriptors; the student's ``print`` output goes to stdout/stderr, which are a capped file,
-so it cannot corrupt the protocol. Each message is an 8-byte big-endian length followed by a
-:mod:`jaxnm_course.grading.codec` message.
+so it cannot corrupt the protocol (:mod:`jaxnm_course.grading.protocol`: an 8-byte length and
+a :mod:`jaxnm_course.grading.codec` message).
 
 Order of start-up (what is trusted happens before any student code runs):
 
@@ -29,7 +29,6 @@ import json
 import os
 import pathlib
 import re
-import struct
 import sys
 import traceback
 
@@ -201,24 +200,6 @@ class _Blocker:
         return None
 
 
-def _read_exact(fd: int, n: int) -> bytes:
-    chunks, got = [], 0
-    while got < n:
-        b = os.read(fd, min(n - got, 1 << 20))
-        if not b:
-            raise EOFError
-        chunks.append(b)
-        got += len(b)
-    return b"".join(chunks)
-
-
-def _send(fd: int, data: bytes) -> None:
-    view = memoryview(struct.pack(">Q", len(data)) + data)
-    while view:
-        n = os.write(fd, view)
-        view = view[n:]
-
-
 def _format_error(exc: BaseException, workdir: str) -> dict:
     try:
         msg = str(exc)
@@ -257,7 +238,7 @@ def main(argv: list[str] | None = None) -> None:
     import numpy as np  # noqa: F401
 
     import jaxnm_course  # noqa: F401
-    from jaxnm_course.grading import codec
+    from jaxnm_course.grading import codec, protocol
 
     # The course's catalog (a read-only copy staged by the trusted side, outside the
     # submission folder): its Ref class rebuilds the Refs this worker receives.
@@ -300,14 +281,11 @@ def main(argv: list[str] | None = None) -> None:
     # 5. Serve.
     modules: dict[str, object] = {}
     failed: dict[str, dict] = {}
-    _send(fd_out, codec.encode({"op": "ready", "pid": os.getpid()}, max_bytes))
+    protocol.send(fd_out, {"op": "ready", "pid": os.getpid()}, max_bytes)
     while True:
         try:
-            (n,) = struct.unpack(">Q", _read_exact(fd_in, 8))
-            if n > max_bytes:
-                return
-            req = codec.decode(_read_exact(fd_in, n), max_bytes)
-        except (EOFError, OSError):
+            req = protocol.receive(fd_in, max_bytes)
+        except (EOFError, OSError, codec.CodecError):
             return
         rid = req.get("id") if isinstance(req, dict) else None
         try:
@@ -327,7 +305,7 @@ def main(argv: list[str] | None = None) -> None:
                         err = _format_error(exc, workdir)
                         err["import_failed"] = True
                         failed[mod_name] = err
-                        _send(fd_out, codec.encode({"id": rid, "error": err}, max_bytes))
+                        protocol.send(fd_out, {"id": rid, "error": err}, max_bytes)
                         continue
                 if op == "import":
                     reply = {"id": rid, "ok": None}
@@ -355,7 +333,7 @@ def main(argv: list[str] | None = None) -> None:
                 )
         except BaseException as exc:
             data = codec.encode({"id": rid, "error": _format_error(exc, workdir)}, max_bytes)
-        _send(fd_out, data)
+        protocol.write_frame(fd_out, data)
 
 
 if __name__ == "__main__":

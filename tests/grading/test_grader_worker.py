@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from jaxnm_course.grading import remote, sandbox
+from jaxnm_course.grading import errors, remote, sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = ROOT / "solutions" / "ex01_jax_basics.py"
@@ -387,7 +387,7 @@ def test_plugin_names_worker_failures_by_their_grading_outcome():
 
     timeout = remote.CallTimeout("no answer within 6 s")
     crash = remote.WorkerCrashed("the worker died")
-    student = remote._remote_exception({"type": "ValueError", "message": "bad x"})
+    student = errors.remote_exception({"type": "ValueError", "message": "bad x"})
     assert isinstance(student, ValueError)
     assert _worker_outcome(timeout) == "timeout"
     assert _worker_outcome(crash) == "error"

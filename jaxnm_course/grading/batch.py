@@ -80,6 +80,8 @@ class Options:
         namespaces: ``"auto"`` or ``"off"`` (see :mod:`jaxnm_course.grading.sandbox`).
         forbid: modules a submission may not import; ``None``: :func:`default_forbid`.
         progress: called with (done, total, student) after each submission.
+        insecure: grade even without the kernel sandbox (every output then says so).
+        ro_paths: extra host paths confined workers may read (e.g. a course support package).
     """
 
     course: Path = field(default_factory=lambda: course_root())
@@ -93,6 +95,8 @@ class Options:
     namespaces: str = "auto"
     forbid: list[str] | None = None
     progress: Callable[[int, int, str], None] | None = None
+    insecure: bool = False
+    ro_paths: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -377,6 +381,8 @@ def grade_one(submission: Path, student: str, opts: Options, work: Path) -> Grad
         "pidfile": str(pidfile),
         "namespaces": opts.namespaces,
         "tmp_root": str(wtmp),
+        "insecure": opts.insecure,
+        "ro_paths": list(opts.ro_paths),
     }
     env = dict(os.environ)
     env.update(
@@ -603,6 +609,7 @@ def grade_entries(
     Returns:
         One row per job, in the order given.
     """
+    confined = sandbox.require_confinement(opts.insecure, opts.namespaces != "off", "grade")
     out = Path(out).resolve()
     batch = Path(tempfile.mkdtemp(prefix="jaxnm-grade-"))
     os.chmod(batch, 0o700)
@@ -637,5 +644,10 @@ def grade_entries(
     finally:
         shutil.rmtree(batch, ignore_errors=True)
     result = [rows[s] for s, _ in jobs]
+    if not confined:  # results.json output, feedback and grades.csv all say so
+        for r in result:
+            r.reason = (
+                f"{sandbox.INSECURE_NOTE}; {r.reason}" if r.reason else sandbox.INSECURE_NOTE
+            )
     write_outputs(result, out, opts)
     return result

@@ -11,8 +11,10 @@ keys ``submission`` (folder, required), ``call_timeout`` (s, default 60), ``subm
 (s, total for the submission, default 900), ``memory_mb`` (default 4096), ``hide`` (extra
 folders the worker must not see), ``forbid`` (extra modules a submission may not import),
 ``pidfile`` (where the process-group id of each worker started is appended) and
-``namespaces`` (``"auto"`` (default) or ``"off"``) and ``tmp_root`` (where worker folders
-are made).
+``namespaces`` (``"auto"`` (default) or ``"off"``), ``tmp_root`` (where worker folders
+are made), ``insecure`` (run unconfined when the kernel sandbox is unavailable instead of
+refusing), ``ro_paths`` (extra read-only paths for the confined worker) and ``tmpfs_mb``
+(size of its private tmpfs).
 
 One worker serves all calls of a submission (JAX is imported and compiled once; the worker
 is started when the first proxy is made, so its start overlaps test collection). A call that
@@ -76,6 +78,13 @@ ENV = "JAXNM_GRADE_REMOTE"
 MAX_SUBMISSION_BYTES = 20 * 1024 * 1024
 MAX_SUBMISSION_FILES = 200
 _TAIL = 1500
+# The worker's start: the trusted side's own copy of the package first (the confined worker
+# sees only that folder of it), taken off sys.path again once the worker module is loaded.
+_PKG_PARENT = str(Path(__file__).resolve().parents[2])
+_BOOT = (
+    "import sys; sys.path.insert(0, {0!r}); import jaxnm_course.grading.worker as w; "
+    "sys.path.remove({0!r}); w.main()"
+)
 
 
 class RemoteError(Exception):
@@ -220,6 +229,27 @@ def copy_submission(src: str | os.PathLike, dst: str | os.PathLike) -> None:
             shutil.copyfile(p, dst / rel / f)
 
 
+def _read_child_pid(fd: int, timeout: float = 30.0) -> int | None:
+    """Read bwrap's ``--info-fd`` JSON (then close ``fd``); the sandbox's pid 1 on the host."""
+    data = b""
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            r, _, _ = select.select([fd], [], [], max(deadline - time.monotonic(), 0))
+            if not r:
+                break
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            data += chunk
+            with contextlib.suppress(ValueError):
+                pid = json.loads(data.decode()).get("child-pid")
+                return int(pid) if pid else None
+    finally:
+        os.close(fd)
+    return None
+
+
 def _read_exact(fd: int, n: int, deadline: float) -> bytes:
     chunks, got = [], 0
     while got < n:
@@ -266,11 +296,17 @@ class Worker:
         hide: extra folders the worker may not read (beside :func:`sandbox.secret_paths`).
         forbid: extra module names a submission may not import.
         pidfile: file where each started worker's process-group id is appended.
-        namespaces: ``"auto"`` (use namespaces when root) or ``"off"``.
+        namespaces: ``"auto"`` (the kernel sandbox, :mod:`~jaxnm_course.grading.sandbox`)
+            or ``"off"`` (unconfined: for tests of the other layers only).
         start_timeout: limit for the worker to import JAX and announce itself (s).
         max_restarts: after this many restarts every call fails at once.
         tmp_root: folder under which the workers' temporary folders are made (denied to
             every worker except for its own folder); default the system's temporary folder.
+        insecure: run unconfined when the kernel sandbox is unavailable (otherwise
+            :class:`~jaxnm_course.grading.sandbox.SandboxUnavailable` is raised).
+        ro_paths: extra host paths the confined worker may read (e.g. a course support
+            package), beside :func:`~jaxnm_course.grading.sandbox.readonly_paths`.
+        tmpfs_mb: size of the confined worker's private tmpfs, its whole disk (MiB).
     """
 
     def __init__(
@@ -286,6 +322,9 @@ class Worker:
         start_timeout: float = 120.0,
         max_restarts: int = 12,
         tmp_root: str | None = None,
+        insecure: bool = False,
+        ro_paths: list[str] | tuple[str, ...] = (),
+        tmpfs_mb: int = sandbox.DEFAULT_TMPFS_MB,
     ) -> None:
         self.submission = Path(submission).resolve()
         self.call_timeout = float(call_timeout)
@@ -293,7 +332,16 @@ class Worker:
         self.memory_mb = int(memory_mb)
         self.forbid = list(forbid)
         self.pidfile = pidfile
-        self.use_ns = namespaces != "off" and sandbox.namespaces_available()
+        if namespaces == "off":
+            self.use_ns = False
+        else:
+            self.use_ns = sandbox.require_confinement(bool(insecure), caller="remote.Worker")
+        self.ro_paths = sandbox.readonly_paths(ro_paths) if self.use_ns else []
+        self.tmpfs_mb = int(tmpfs_mb)
+        # Test switch (trusted side only; the worker's environment is rebuilt from scratch):
+        # JAXNM_GRADE_AUDIT_HOOK=0 leaves the audit hook out of CONFINED workers, to show
+        # that the kernel layer alone stops the hostile submissions.
+        self.audit_hook = not (self.use_ns and os.environ.get("JAXNM_GRADE_AUDIT_HOOK") == "0")
         self.start_timeout = float(start_timeout)
         self.max_restarts = int(max_restarts)
         self.hide = sandbox.secret_paths([self.submission, *hide])
@@ -309,6 +357,7 @@ class Worker:
         self._start_error: BaseException | None = None
         self._pending_ready = False
         self._ready_deadline = 0.0
+        self._sandbox_pid: int | None = None
 
     # -- process management -------------------------------------------------------------
     def prestart(self) -> None:
@@ -326,15 +375,31 @@ class Worker:
             raise WorkerCrashed(f"the worker was restarted {self.max_restarts} times; giving up")
         self.starts += 1
         self._cleanup_tmp()
+        # The trusted side's own folder for this worker: its captured output (and, when
+        # unconfined, the copy of the submission). A confined worker never sees it.
         self._tmp = tempfile.mkdtemp(prefix="jaxnm-worker-", dir=self.tmp_root)
         os.chmod(self._tmp, 0o700)
-        work = os.path.join(self._tmp, "submission")
-        os.mkdir(work)
         try:
-            copy_submission(self.submission, work)
+            files = sandbox.submission_files(
+                self.submission, MAX_SUBMISSION_FILES, MAX_SUBMISSION_BYTES
+            )
         except ValueError as err:
             self._start_error = SubmissionImportError(str(err))
             raise self._start_error from None
+        file_fds: list[tuple[str, int]] = []
+        if self.use_ns:
+            work = sandbox.WORKDIR
+            # Copied into the worker's private tmpfs by bwrap, from descriptors opened here
+            # (O_NOFOLLOW: a link swapped in after staging is not followed).
+            for rel, path in files:
+                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+                file_fds.append((rel, fd))
+        else:
+            work = os.path.join(self._tmp, "submission")
+            os.mkdir(work)
+            for rel, path in files:
+                (Path(work) / rel).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, Path(work) / rel)
         out_path = os.path.join(self._tmp, "output.txt")
         out = open(out_path, "wb")  # noqa: SIM115 (kept open as the worker's stdout)
         req_r, req_w = os.pipe()
@@ -349,34 +414,43 @@ class Worker:
             "max_bytes": codec.MAX_MESSAGE_BYTES,
             "memory_mb": self.memory_mb,
             "cpu_seconds": int(max(self.submission_timeout, self.call_timeout) * 2 + 60),
+            "audit_hook": self.audit_hook,
         }
-        argv = [sys.executable, "-I", "-m", "jaxnm_course.grading.worker", json.dumps(cfg)]
+        argv = [sys.executable, "-I", "-c", _BOOT.format(_PKG_PARENT), json.dumps(cfg)]
+        info_r = info_w = -1
         if self.use_ns:
-            argv = sandbox.namespace_command(work, self.hide, argv)
+            info_r, info_w = os.pipe()
+            file_fds.append(("", info_w))  # passed to the child, closed below
+            argv = sandbox.confined_command(
+                argv, file_fds[:-1], self.ro_paths, self.tmpfs_mb, info_fd=info_w
+            )
         try:
             self.proc = subprocess.Popen(
                 argv,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
-                cwd=work,
+                cwd=self._tmp if self.use_ns else work,
                 env=sandbox.worker_env(work),
-                pass_fds=(req_r, resp_w),
+                pass_fds=(req_r, resp_w, *(fd for _, fd in file_fds)),
                 start_new_session=True,
                 close_fds=True,
             )
         finally:
-            os.close(req_r)
-            os.close(resp_w)
+            for fd in (req_r, resp_w, *(fd for _, fd in file_fds)):
+                os.close(fd)
             out.close()
         fl = fcntl.fcntl(req_w, fcntl.F_GETFL)
         fcntl.fcntl(req_w, fcntl.F_SETFL, fl | os.O_NONBLOCK)
         self._fds = (req_w, resp_r)
         self._out_path = out_path
+        self._sandbox_pid = _read_child_pid(info_r) if self.use_ns else None
         self._imported = set()
         if self.pidfile:
             with open(self.pidfile, "a") as f:
                 f.write(f"{self.proc.pid}\n")
+                if self._sandbox_pid:  # its own session and group: killpg works on it
+                    f.write(f"{self._sandbox_pid}\n")
         self._ready_deadline = time.monotonic() + self.start_timeout
         self._pending_ready = True
 
@@ -433,14 +507,27 @@ class Worker:
         proc, self.proc = self.proc, None
         if proc is None:
             return None
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
+        inner, self._sandbox_pid = self._sandbox_pid, None
+        for pid in (inner, proc.pid):
+            if pid:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pid, signal.SIGKILL)
         with contextlib.suppress(ProcessLookupError):
             proc.kill()
         try:
-            return proc.wait(timeout=30)
+            status = proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             return None
+        # The sandbox's pid 1 exits only once every process of its PID namespace is gone
+        # (the kernel kills them all when it dies): wait until it has been reaped.
+        deadline = time.monotonic() + 10
+        while inner and time.monotonic() < deadline:
+            try:
+                os.kill(inner, 0)
+            except (ProcessLookupError, PermissionError):
+                break
+            time.sleep(0.02)
+        return status
 
     def _cleanup_tmp(self) -> None:
         if self._tmp:
@@ -614,6 +701,9 @@ def _worker() -> Worker:
             pidfile=cfg.get("pidfile"),
             namespaces=cfg.get("namespaces", "auto"),
             tmp_root=cfg.get("tmp_root"),
+            insecure=bool(cfg.get("insecure", False)),
+            ro_paths=cfg.get("ro_paths", []),
+            tmpfs_mb=cfg.get("tmpfs_mb", sandbox.DEFAULT_TMPFS_MB),
         )
     return _WORKERS[raw]
 

@@ -93,9 +93,9 @@ def install_audit_hook(workdir: str, deny: list[str]) -> None:
     """Install the worker's audit hook (irremovable from Python code): a SECOND layer only.
 
     The hook refuses (``PermissionError``): process creation, signals to other processes,
-    sockets, ``ctypes``, garbage-collector walks, replacing a function's code or defaults,
-    hard and symbolic links, writes or file-system changes outside ``workdir``, any access
-    to a path under ``deny``, and importing the low-level modules that bypass it.
+    sockets, ``ctypes``, garbage-collector walks, replacing or deleting a function's code or
+    defaults, hard and symbolic links, writes or file-system changes outside ``workdir``,
+    any access to a path under ``deny``, and importing the low-level modules that bypass it.
 
     Its state and the built-ins it uses are bound as default arguments of the hook and its
     helpers (immutable values; changing ``__defaults__`` or ``__code__`` raises an audit
@@ -207,7 +207,7 @@ def install_audit_hook(workdir: str, deny: list[str]) -> None:
             top = _str(args[0]).split(".")[0]
             if top in _blocked:
                 raise _error(f"grader: importing {args[0]} is not allowed")
-        elif event == "object.__setattr__":
+        elif event in ("object.__setattr__", "object.__delattr__"):
             if args and _any(args[0] is f for f in _protected):
                 raise _error("grader: the grader's audit hook cannot be changed")
         elif event in _write_events:

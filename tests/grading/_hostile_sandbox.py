@@ -274,7 +274,7 @@ def as_user(argv: list[str], uid: int, gid: int, hold: Path) -> list[str]:
     )
     lines = ["set -e"]
     for i, (_, child) in enumerate(pairs):
-        (hold / f"hold{i}").mkdir()
+        (hold / f"hold{i}").mkdir(parents=True)
         lines.append(f"mount --bind '{child}' '{hold}/hold{i}'")
     for anc in sorted({anc for anc, _ in pairs}):
         lines.append(f"mount -t tmpfs -o mode=755 none '{anc}'")

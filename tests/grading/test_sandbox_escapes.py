@@ -143,11 +143,9 @@ def batch(request):
             else None
         )
         if probe:
-            (hold / "p").mkdir()
             r = subprocess.run(probe, env=env, capture_output=True, text=True, timeout=120)
             if r.returncode != 0:
                 _unavailable(f"the sandbox does not work for uid {uid}: {r.stdout}{r.stderr}")
-        (hold / "g").mkdir()
         argv = [sys.executable, "-m", "jaxnm_course.grading.cli", "grade", str(subs)]
         argv += ["--out", str(out), "--only", "ex01", "--workers", "4"]
         argv += ["--call-timeout", "20", "--submission-timeout", "60"]

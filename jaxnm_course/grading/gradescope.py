@@ -24,7 +24,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from jaxnm_course.grading import batch
+from jaxnm_course.grading import batch, sandbox
 
 __all__ = ["RUN_AUTOGRADER", "SETUP_SH", "build_bundle", "find_submission", "main", "run"]
 
@@ -166,7 +166,11 @@ def run(submission: str | Path, results: str | Path, course: str | Path) -> dict
             row = batch.GradeRow("submission", status="rejected", reason=str(err))
             batch.write_outputs([row], tmp / "out", opts)
         else:
-            batch.grade_entries([("submission", folder)], tmp / "out", opts, hide=[submission])
+            try:
+                batch.grade_entries([("submission", folder)], tmp / "out", opts, hide=[submission])
+            except sandbox.SandboxUnavailable as err:  # no kernel sandbox, no --insecure
+                row = batch.GradeRow("submission", status="error", reason=str(err))
+                batch.write_outputs([row], tmp / "out", opts)
         data = json.loads((tmp / "out" / "submission" / "results.json").read_text())
         Path(results).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(tmp / "out" / "submission" / "results.json", results)

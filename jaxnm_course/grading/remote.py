@@ -481,7 +481,9 @@ class Worker:
             return ""
 
     def _crashed(self, when: str) -> WorkerCrashed:
-        status = self.kill()
+        status = self.kill(grace=1.0 if self.use_ns else 0.0)
+        if self.use_ns and status is not None and 128 < status < 128 + 65:
+            status = 128 - status  # bwrap reports a worker killed by signal N as 128 + N
         tail = self._output_tail().strip()
         how = (
             f"was killed by signal {signal.Signals(-status).name}"
@@ -497,8 +499,13 @@ class Worker:
             msg += f"; last output:\n{tail[-_TAIL:]}"
         return WorkerCrashed(msg)
 
-    def kill(self) -> int | None:
-        """Kill the worker's whole process group and reap it; return its exit status."""
+    def kill(self, grace: float = 0.0) -> int | None:
+        """Kill the worker's whole process group and reap it; return its exit status.
+
+        Args:
+            grace: seconds to wait first for a worker that is exiting by itself (its exit
+                status then passes through the sandbox instead of being SIGKILL).
+        """
         if self._fds is not None:
             for fd in self._fds:
                 with contextlib.suppress(OSError):
@@ -508,6 +515,9 @@ class Worker:
         if proc is None:
             return None
         inner, self._sandbox_pid = self._sandbox_pid, None
+        if grace > 0:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=grace)
         for pid in (inner, proc.pid):
             if pid:
                 with contextlib.suppress(ProcessLookupError, PermissionError):

@@ -4,8 +4,10 @@ One batch per user (exercise set 01 only, short limits): two honest controls (th
 solutions, first and last) and one submission per attack of issue 13 (see
 ``_hostile_sandbox.py``). The audit hook is switched off in these workers
 (``JAXNM_GRADE_AUDIT_HOOK=0``, a trusted-side switch), so everything that stops the attacks
-here is the kernel layer. Each attack works against the grader of before this sandbox (the
-old audit hook is switched off by the attack itself).
+here is the kernel layer. Against the grader of before (commit 5a86568, whose audit hook the
+attacks switch off themselves), as an unprivileged user: b, c, d and g earned full marks,
+i reached the host's network, f's survivor forged ``grades.csv`` after the batch; as root:
+b earned full marks and g listed ``/home`` and the batch folder.
 
 CI sets ``JAXNM_REQUIRE_SANDBOX=1``: a missing sandbox or missing user namespaces then fail
 these tests instead of skipping them.

@@ -82,7 +82,13 @@ def _add_limits(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-namespaces",
         action="store_true",
-        help="do not use Linux namespaces even when running as root",
+        help="do not use the kernel sandbox (then --insecure is required too)",
+    )
+    p.add_argument(
+        "--insecure",
+        action="store_true",
+        help="grade even where the kernel sandbox (bubblewrap, user namespaces) cannot be set "
+        "up; every output then says the run was insecure",
     )
 
 
@@ -129,6 +135,7 @@ def _options(args: argparse.Namespace) -> batch.GradingConfig:
         else ()
         if args.forbid == "none"
         else tuple(m.strip() for m in args.forbid.split(",")),
+        insecure=args.insecure,
     )
 
 
@@ -166,12 +173,20 @@ def main(argv: list[str] | None = None) -> int:
         default="after_published",
         choices=["hidden", "after_due_date", "after_published", "visible"],
     )
+    p.add_argument(
+        "--insecure",
+        action="store_true",
+        help="let the bundle grade where Gradescope's container cannot set up the kernel "
+        "sandbox (every result then says so); without it such a run refuses to grade",
+    )
 
     args = parser.parse_args(argv)
     try:
         return _run(args)
     except _UsageError as err:
         print(f"jaxnm-grade {args.command}: {err}", file=sys.stderr)
+    except sandbox.SandboxUnavailable as err:
+        print(f"jaxnm-grade {err}", file=sys.stderr)
         return 2
 
 
@@ -213,7 +228,10 @@ def _run(args: argparse.Namespace) -> int:
         from jaxnm_course.grading import gradescope
 
         gradescope.build_bundle(
-            _course_of(args).root, args.out, hidden_visibility=args.hidden_visibility
+            _course_of(args).root,
+            args.out,
+            hidden_visibility=args.hidden_visibility,
+            insecure=args.insecure,
         )
         print(f"gradescope bundle: {args.out}")
         return 0

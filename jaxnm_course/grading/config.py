@@ -64,6 +64,11 @@ class GradingConfig:
         hide: extra folders the worker must not see.
         pidfile: where the process-group id of each worker started is appended.
         tmp_root: the folder under which worker folders are made.
+        insecure: grade even without the kernel sandbox (every output then says so);
+            without it a run where the sandbox cannot be set up is refused.
+        ro_paths: extra host paths confined workers may read (beside
+            :func:`~jaxnm_course.grading.sandbox.readonly_paths`).
+        tmpfs_mb: size of a confined worker's private tmpfs, its whole disk (MiB).
     """
 
     course: Path | None = None
@@ -80,6 +85,9 @@ class GradingConfig:
     hide: tuple[str, ...] = ()
     pidfile: str | None = None
     tmp_root: str | None = None
+    insecure: bool = False
+    ro_paths: tuple[str, ...] = ()
+    tmpfs_mb: int = sandbox.DEFAULT_TMPFS_MB
 
     def __post_init__(self) -> None:
         def put(name: str, value: Any) -> None:
@@ -93,9 +101,10 @@ class GradingConfig:
                 put(name, Path(value))
         put("exercises", _strings(self.exercises, "exercises"))
         put("hide", _strings(self.hide, "hide"))
+        put("ro_paths", _strings(self.ro_paths, "ro_paths"))
         if self.forbid is not None:
             put("forbid", _strings(self.forbid, "forbid"))
-        for name in ("workers", "memory_mb"):
+        for name in ("workers", "memory_mb", "tmpfs_mb"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
                 raise TypeError(f"GradingConfig: {name} must be an int, got {value!r}")
@@ -108,8 +117,11 @@ class GradingConfig:
             if not value > 0:
                 raise ValueError(f"GradingConfig: {name} must be positive, got {value}")
             put(name, float(value))
-        if not isinstance(self.hidden, bool):
-            raise TypeError(f"GradingConfig: hidden must be True or False, got {self.hidden!r}")
+        for name in ("hidden", "insecure"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(
+                    f"GradingConfig: {name} must be True or False, got {getattr(self, name)!r}"
+                )
         if self.hidden_visibility not in HIDDEN_VISIBILITIES:
             raise ValueError(
                 f"GradingConfig: hidden_visibility {self.hidden_visibility!r}: choose one of "

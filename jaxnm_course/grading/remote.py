@@ -122,6 +122,9 @@ def _worker() -> Worker:
             pidfile=cfg.pidfile,
             namespaces=cfg.namespaces,
             tmp_root=cfg.tmp_root,
+            insecure=cfg.insecure,
+            ro_paths=list(cfg.ro_paths),
+            tmpfs_mb=cfg.tmpfs_mb,
         )
     return _WORKERS[raw]
 

@@ -24,6 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from jaxnm_course.grading.sandbox import INSECURE_NOTE
+
 __all__ = [
     "OUTCOMES",
     "SetTotal",
@@ -230,6 +232,8 @@ class StudentRow:
         ignored: submitted files that were not graded (not ``exNN_*.py`` regular files).
         detail: what only the instructor may see (e.g. the tail of the test session's log,
             which can name hidden tests).
+        insecure: graded without the kernel sandbox (``--insecure``): every output says
+            :data:`~jaxnm_course.grading.sandbox.INSECURE_NOTE`.
     """
 
     student: str
@@ -242,6 +246,7 @@ class StudentRow:
     execution_time: float = 0.0
     ignored: tuple[str, ...] = field(default_factory=tuple)
     detail: str = ""
+    insecure: bool = False
 
     @property
     def totals(self) -> dict[str, SetTotal]:
@@ -288,6 +293,14 @@ def _labels(tests: Iterable[TestResult]) -> list[str]:
     return out
 
 
+def _note(row: StudentRow) -> str:
+    """The row's reason, after the insecure-run warning when it has one."""
+    parts = [INSECURE_NOTE] if row.insecure else []
+    if row.reason:
+        parts.append(row.reason)
+    return "; ".join(parts)
+
+
 def gradescope_results(row: StudentRow, hidden_visibility: str = "after_published") -> dict:
     """The Gradescope ``results.json`` of one row.
 
@@ -316,8 +329,8 @@ def gradescope_results(row: StudentRow, hidden_visibility: str = "after_publishe
             }
         )
     summary = f"{row.total:g}/{row.max:g} points; status {row.status}"
-    if row.reason:
-        summary += f": {clean_text(row.reason)}"
+    if _note(row):
+        summary += f": {clean_text(_note(row))}"
     if row.ignored:
         summary += f"\nNot graded (only exNN_*.py files are): {', '.join(row.ignored)}"
     return {
@@ -337,8 +350,8 @@ def feedback_text(row: StudentRow) -> str:
         f"Student: {clean_text(row.student)}",
         f"Total: {row.total:g}/{row.max:g} ({row.status})",
     ]
-    if row.reason:
-        lines.append(f"Note: {clean_text(row.reason)}")
+    if _note(row):
+        lines.append(f"Note: {clean_text(_note(row))}")
     if row.ignored:
         lines.append("Not graded (only regular files named exNN_*.py are):")
         lines.extend(f"  {name}" for name in row.ignored)
@@ -367,7 +380,7 @@ def gradebook_csv(rows: Iterable[StudentRow], exercises: Iterable[str]) -> str:
         w.writerow(
             [neutral_cell(r.student), f"{r.total:g}", f"{r.max:g}"]
             + [f"{per.get(ex, 0):g}" for ex in exercises]
-            + [neutral_cell(r.status), neutral_cell(r.reason)[:300]]
+            + [neutral_cell(r.status), neutral_cell(_note(r))[:300]]
         )
     return buf.getvalue()
 
@@ -384,5 +397,6 @@ def instructor_record(row: StudentRow) -> dict:
         "execution_time": round(row.execution_time, 1),
         "ignored": list(row.ignored),
         "detail": row.detail,
+        "insecure": row.insecure,
         "tests": [t._asdict() for t in row.tests],
     }

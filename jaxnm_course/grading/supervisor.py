@@ -1,8 +1,9 @@
 """The trusted side's handle on one isolated worker process (start, call, time limits, kill).
 
-A :class:`Worker` serves all calls of one submission: it starts
-``python -I -m jaxnm_course.grading.worker`` (confined as :mod:`~jaxnm_course.grading.sandbox`
-describes), talks to it over two pipes with :mod:`~jaxnm_course.grading.protocol`, and turns
+A :class:`Worker` serves all calls of one submission: it starts the worker
+(:mod:`jaxnm_course.grading.worker`, in the kernel sandbox of
+:mod:`~jaxnm_course.grading.sandbox`; :mod:`~jaxnm_course.grading.launch` starts and stops the
+process), talks to it over two pipes with :mod:`~jaxnm_course.grading.protocol`, and turns
 every failure into an exception of :mod:`~jaxnm_course.grading.errors`: a call that does not
 answer within ``call_timeout`` kills the worker's whole process group and raises
 :class:`~jaxnm_course.grading.errors.CallTimeout` (the next call starts a fresh worker); a
@@ -15,19 +16,16 @@ import failed fails every later call at once with
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import json
 import os
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from jaxnm_course.grading import codec, course, protocol, sandbox
+from jaxnm_course.grading import codec, launch, protocol, sandbox
 from jaxnm_course.grading.errors import (
     CallTimeout,
     ProtocolViolation,
@@ -38,7 +36,7 @@ from jaxnm_course.grading.errors import (
     WorkerFailure,
     remote_exception,
 )
-from jaxnm_course.grading.staging import copy_submission
+from jaxnm_course.grading.staging import MAX_BYTES, MAX_FILES
 
 __all__ = ["Worker"]
 
@@ -56,11 +54,17 @@ class Worker:
         hide: extra folders the worker may not read (beside :func:`sandbox.secret_paths`).
         forbid: extra module names a submission may not import.
         pidfile: file where each started worker's process-group id is appended.
-        namespaces: ``"auto"`` (use namespaces when root) or ``"off"``.
+        namespaces: ``"auto"`` (the kernel sandbox, :mod:`~jaxnm_course.grading.sandbox`)
+            or ``"off"`` (unconfined: for tests of the other layers only).
         start_timeout: limit for the worker to import JAX and announce itself (s).
         max_restarts: after this many restarts every call fails at once.
         tmp_root: folder under which the workers' temporary folders are made (denied to
             every worker except for its own folder); default the system's temporary folder.
+        insecure: run unconfined when the kernel sandbox is unavailable (otherwise
+            :class:`~jaxnm_course.grading.sandbox.SandboxUnavailable` is raised).
+        ro_paths: extra host paths the confined worker may read, beside
+            :func:`~jaxnm_course.grading.sandbox.readonly_paths`.
+        tmpfs_mb: size of the confined worker's private tmpfs, its whole disk (MiB).
     """
 
     def __init__(
@@ -76,6 +80,9 @@ class Worker:
         start_timeout: float = 120.0,
         max_restarts: int = 12,
         tmp_root: str | None = None,
+        insecure: bool = False,
+        ro_paths: list[str] | tuple[str, ...] = (),
+        tmpfs_mb: int = sandbox.DEFAULT_TMPFS_MB,
     ) -> None:
         self.submission = Path(submission).resolve()
         self.call_timeout = float(call_timeout)
@@ -83,7 +90,16 @@ class Worker:
         self.memory_mb = int(memory_mb)
         self.forbid = list(forbid)
         self.pidfile = pidfile
-        self.use_ns = namespaces != "off" and sandbox.namespaces_available()
+        if namespaces == "off":
+            self.use_ns = False
+        else:
+            self.use_ns = sandbox.require_confinement(bool(insecure), caller="remote.Worker")
+        self.ro_paths = sandbox.readonly_paths(ro_paths) if self.use_ns else []
+        self.tmpfs_mb = int(tmpfs_mb)
+        # Test switch (trusted side only; the worker's environment is rebuilt from scratch):
+        # JAXNM_GRADE_AUDIT_HOOK=0 leaves the audit hook out of CONFINED workers, to show
+        # that the kernel layer alone stops the hostile submissions.
+        self.audit_hook = not (self.use_ns and os.environ.get("JAXNM_GRADE_AUDIT_HOOK") == "0")
         self.start_timeout = float(start_timeout)
         self.max_restarts = int(max_restarts)
         self.hide = sandbox.secret_paths([self.submission, *hide])
@@ -99,6 +115,7 @@ class Worker:
         self._start_error: BaseException | None = None
         self._pending_ready = False
         self._ready_deadline = 0.0
+        self._sandbox_pid: int | None = None
 
     # -- process management -------------------------------------------------------------
     def prestart(self) -> None:
@@ -116,58 +133,35 @@ class Worker:
             raise WorkerCrashed(f"the worker was restarted {self.max_restarts} times; giving up")
         self.starts += 1
         self._cleanup_tmp()
+        # The trusted side's own folder for this worker: its captured output, the staged
+        # support package (and, when unconfined, the copy of the submission). A confined
+        # worker never sees it.
         self._tmp = tempfile.mkdtemp(prefix="jaxnm-worker-", dir=self.tmp_root)
         os.chmod(self._tmp, 0o700)
-        work = os.path.join(self._tmp, "submission")
-        os.mkdir(work)
         try:
-            copy_submission(self.submission, work)
+            files = sandbox.submission_files(self.submission, MAX_FILES, MAX_BYTES)
         except ValueError as err:
             self._start_error = SubmissionImportError(str(err))
             raise self._start_error from None
-        out_path = os.path.join(self._tmp, "output.txt")
-        out = open(out_path, "wb")  # noqa: SIM115 (kept open as the worker's stdout)
-        req_r, req_w = os.pipe()
-        resp_r, resp_w = os.pipe()
         cfg = {
-            "fd_in": req_r,
-            "fd_out": resp_w,
-            "workdir": work,
             # Other workers' folders (all under tmp_root) are off limits too.
-            "deny": [*self.hide, self.tmp_root, out_path],
+            "deny": [*self.hide, self.tmp_root],
             "forbid": self.forbid,
-            "catalog": course.stage_support(os.path.join(self._tmp, "support")),
             "max_bytes": codec.MAX_MESSAGE_BYTES,
             "memory_mb": self.memory_mb,
             "cpu_seconds": int(max(self.submission_timeout, self.call_timeout) * 2 + 60),
+            "audit_hook": self.audit_hook,
         }
-        argv = [sys.executable, "-I", "-m", "jaxnm_course.grading.worker", json.dumps(cfg)]
-        if self.use_ns:
-            argv = sandbox.namespace_command(work, self.hide, argv)
-        try:
-            self.proc = subprocess.Popen(
-                argv,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                cwd=work,
-                env=sandbox.worker_env(work),
-                pass_fds=(req_r, resp_w),
-                start_new_session=True,
-                close_fds=True,
-            )
-        finally:
-            os.close(req_r)
-            os.close(resp_w)
-            out.close()
-        fl = fcntl.fcntl(req_w, fcntl.F_GETFL)
-        fcntl.fcntl(req_w, fcntl.F_SETFL, fl | os.O_NONBLOCK)
-        self._fds = (req_w, resp_r)
-        self._out_path = out_path
+        started = launch.start(files, self._tmp, cfg, self.use_ns, self.ro_paths, self.tmpfs_mb)
+        self.proc, self._fds = started.proc, started.fds
+        self._out_path = started.out_path
+        self._sandbox_pid = started.sandbox_pid
         self._imported = set()
         if self.pidfile:
             with open(self.pidfile, "a") as f:
                 f.write(f"{self.proc.pid}\n")
+                if self._sandbox_pid:  # its own session and group: killpg works on it
+                    f.write(f"{self._sandbox_pid}\n")
         self._ready_deadline = time.monotonic() + self.start_timeout
         self._pending_ready = True
 
@@ -198,7 +192,7 @@ class Worker:
             return ""
 
     def _crashed(self, when: str) -> WorkerCrashed:
-        status = self.kill()
+        status = launch.exit_status(self.kill(grace=1.0 if self.use_ns else 0.0), self.use_ns)
         tail = self._output_tail().strip()
         how = (
             f"was killed by signal {signal.Signals(-status).name}"
@@ -214,8 +208,13 @@ class Worker:
             msg += f"; last output:\n{tail[-_TAIL:]}"
         return WorkerCrashed(msg)
 
-    def kill(self) -> int | None:
-        """Kill the worker's whole process group and reap it; return its exit status."""
+    def kill(self, grace: float = 0.0) -> int | None:
+        """Kill the worker's whole process group and reap it; return its exit status.
+
+        Args:
+            grace: seconds to wait first for a worker that is exiting by itself (its exit
+                status then passes through the sandbox instead of being SIGKILL).
+        """
         if self._fds is not None:
             for fd in self._fds:
                 with contextlib.suppress(OSError):
@@ -224,14 +223,8 @@ class Worker:
         proc, self.proc = self.proc, None
         if proc is None:
             return None
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()
-        try:
-            return proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            return None
+        inner, self._sandbox_pid = self._sandbox_pid, None
+        return launch.stop(proc, inner, grace)
 
     def _cleanup_tmp(self) -> None:
         if self._tmp:

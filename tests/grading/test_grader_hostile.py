@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 import sys
 import tempfile
 import time
@@ -205,7 +204,7 @@ def test_portable_layer_alone_stops_the_escapes(tmp_path):
         "write_results",
         "import_solutions",
     ]
-    b = _run_batch(tmp_path, names, ("--no-namespaces",))
+    b = _run_batch(tmp_path, names, ("--no-namespaces", "--insecure"))
     rows = b["rows"]
     assert set(rows) == set(names)
     assert float(rows["honest_full"]["total"]) == float(rows["honest_full"]["max"]) > 0
@@ -219,5 +218,5 @@ def test_portable_layer_alone_stops_the_escapes(tmp_path):
 def test_workers_really_were_confined_when_namespaces_are_available():
     """Say which layers ran (a skipped layer must be visible in the report, not silent)."""
     if not sandbox.namespaces_available():
-        pytest.skip("not root or no unshare: only the portable layer (audit hook, rlimits) ran")
-    assert os.geteuid() == 0
+        pytest.skip(f"no kernel sandbox: {sandbox.confinement().detail}")
+    assert sandbox.confinement().tool

@@ -1,0 +1,72 @@
+"""Without the kernel sandbox the grader refuses to run, unless told --insecure (and says so).
+
+``JAXNM_GRADE_NO_NAMESPACES=1`` makes the sandbox look unavailable. The batch holds one
+corrupt zip, which is rejected without starting any worker, so these tests are fast.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from jaxnm_course.grading import cli, remote, sandbox
+
+
+@pytest.fixture
+def subs(tmp_path):
+    d = tmp_path / "subs"
+    d.mkdir()
+    (d / "alice.zip").write_bytes(b"not a zip")
+    return d
+
+
+@pytest.fixture
+def no_sandbox(monkeypatch):
+    monkeypatch.setenv(sandbox.ENV_OFF, "1")
+
+
+def test_grade_refuses_without_the_sandbox(subs, tmp_path, no_sandbox, capsys):
+    out = tmp_path / "out"
+    assert cli.main(["grade", str(subs), "--out", str(out)]) == 2
+    assert "--insecure" in capsys.readouterr().err
+    assert not (out / "grades.csv").exists()
+
+
+def test_switching_the_sandbox_off_needs_insecure_too(subs, tmp_path):
+    assert cli.main(["grade", str(subs), "--out", str(tmp_path / "o"), "--no-namespaces"]) == 2
+
+
+def test_an_insecure_run_says_so_in_every_output(subs, tmp_path, no_sandbox):
+    out = tmp_path / "out"
+    assert cli.main(["grade", str(subs), "--out", str(out), "--insecure"]) == 0
+    csv_text = (out / "grades.csv").read_text()
+    assert "INSECURE RUN" in csv_text
+    student = next(p for p in out.iterdir() if p.is_dir())
+    assert "INSECURE RUN" in json.loads((student / "results.json").read_text())["output"]
+    assert "INSECURE RUN" in (student / "feedback.txt").read_text()
+
+
+def test_a_worker_refuses_to_start_unconfined_unless_insecure(tmp_path, no_sandbox):
+    with pytest.raises(sandbox.SandboxUnavailable, match="--insecure"):
+        remote.Worker(tmp_path)
+    w = remote.Worker(tmp_path, insecure=True)  # not started: nothing to clean up
+    assert not w.use_ns
+
+
+def test_the_sandbox_shows_the_package_but_not_the_course():
+    if not sandbox.confinement().available:
+        pytest.skip(sandbox.confinement().detail)
+    repo = Path(__file__).resolve().parents[2]
+    ro = sandbox.readonly_paths()
+    assert str(repo / "jaxnm_course") in ro
+    assert str(repo) not in ro
+    cmd = sandbox.confined_command(["python"], [("ex01_a.py", 7)], ro)
+    binds = [cmd[i + 1] for i, a in enumerate(cmd) if a in ("--bind", "--ro-bind")]
+    assert not any(b == str(repo) or b.startswith(str(repo / "solutions")) for b in binds)
+    assert "--bind" not in cmd  # nothing of the host is writable
+    assert cmd[cmd.index("--file") + 1 : cmd.index("--file") + 3] == [
+        "7",
+        "/tmp/submission/ex01_a.py",
+    ]

@@ -43,9 +43,11 @@ def test_an_insecure_run_says_so_in_every_output(subs, tmp_path, no_sandbox):
     assert cli.main(["grade", str(subs), "--out", str(out), "--insecure"]) == 0
     csv_text = (out / "grades.csv").read_text()
     assert "INSECURE RUN" in csv_text
-    student = next(p for p in out.iterdir() if p.is_dir())
+    (student,) = (out / "students").iterdir()
     assert "INSECURE RUN" in json.loads((student / "results.json").read_text())["output"]
     assert "INSECURE RUN" in (student / "feedback.txt").read_text()
+    (record,) = (out / "instructor").iterdir()
+    assert json.loads(record.read_text())["insecure"] is True
 
 
 def test_a_worker_refuses_to_start_unconfined_unless_insecure(tmp_path, no_sandbox):

@@ -185,6 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args)
     except _UsageError as err:
         print(f"jaxnm-grade {args.command}: {err}", file=sys.stderr)
+        return 2
     except sandbox.SandboxUnavailable as err:
         print(f"jaxnm-grade {err}", file=sys.stderr)
         return 2

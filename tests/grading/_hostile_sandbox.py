@@ -1,6 +1,9 @@
 """Hostile submissions against the kernel sandbox, and how to run the grader unprivileged.
 
-Every hostile submission is the ex01 stub with an attack appended. Success of an attack is
+The course is a copy of the mini course (``tests/grading/mini_course``, :func:`make_course`;
+set ``ex01``, module :data:`MODULE`, whose tests also call a function of the course's
+catalog, so the support package must reach the confined workers). Every hostile submission
+is the ex01 stub with an attack appended. Success of an attack is
 visible in two ways: it earns marks (it ``exec``s a working answer it managed to read), or
 its functions raise ``ValueError("LEAK ...")`` with what it saw, which lands in its feedback.
 Each attack first tries to switch the audit hook off through the frames of the traceback
@@ -19,6 +22,9 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+MINI = Path(__file__).resolve().parent / "mini_course"
+#: The attacked set's module (set ex01 of the mini course).
+MODULE = "ex01_arith"
 USER = "jaxnm-gradetest"
 
 # Switch the old audit hook off: its state lived in closure cells reachable from the frames
@@ -26,6 +32,9 @@ USER = "jaxnm-gradetest"
 PRELUDE = r"""
 # ---- hostile part (token {token}) ----
 import os as _os, sys as _sys, time as _time
+
+if "__all__" not in globals():  # the set's functions, defined above
+    __all__ = [_n for _n, _v in list(globals().items()) if callable(_v) and _n[0] != "_"]
 
 def _disable_hook():
     try:
@@ -91,8 +100,8 @@ import glob as _glob
 _STOLEN = set()
 _end = _time.time() + 25
 while _time.time() < _end and not _STOLEN:
-    for _pat in ("{scratch}/**/ex01_jax_basics.py", "/tmp/*/ex01_jax_basics.py",
-                 "/tmp/*/*/ex01_jax_basics.py", "/tmp/*/*/*/ex01_jax_basics.py"):
+    for _pat in ("{scratch}/**/{module}.py", "/tmp/*/{module}.py",
+                 "/tmp/*/*/{module}.py", "/tmp/*/*/*/{module}.py"):
         for _p in _glob.glob(_pat, recursive=True):
             if _os.path.realpath(_p) != _os.path.realpath(__file__) and _take(_read(_p)):
                 _STOLEN.update(__all__)
@@ -108,7 +117,7 @@ for _what in ("environ", "cmdline"):
     _t = _read(f"/proc/{{_pp}}/{{_what}}")
     if _t and ("JAXNM" in _t or "pytest" in _t):
         LEAKS.append(f"/proc/{{_pp}}/{{_what}}: " + _t.replace("\0", " ")[:200])
-for _p in ("{course}/solutions/ex01_jax_basics.py",):
+for _p in ("{course}/solutions/{module}.py",):
     if "{course}" in " ".join(LEAKS) and _take(_read(_p)):
         _STOLEN.update(__all__)
 """,
@@ -120,7 +129,7 @@ while _time.time() < _end and not _STOLEN:
     for _pid in _os.listdir("/proc"):
         if not _pid.isdigit() or int(_pid) == _os.getpid():
             continue
-        _p = f"/proc/{{_pid}}/cwd/ex01_jax_basics.py"
+        _p = f"/proc/{{_pid}}/cwd/{module}.py"
         if _take(_read(_p)):
             _STOLEN.update(__all__)
             LEAKS.append("copied " + _p)
@@ -173,10 +182,10 @@ except BaseException as _err:
     # The instructor's material by absolute path.
     "g_solutions": r"""
 _STOLEN = set()
-_h = _read("{course}/hidden_tests/test_ex01_jax_basics.py")
+_h = _read("{course}/hidden_tests/test_{module}.py")
 if _h:
     LEAKS.append("hidden test: " + _h[:200])
-if _take(_read("{course}/solutions/ex01_jax_basics.py")):
+if _take(_read("{course}/solutions/{module}.py")):
     _STOLEN.update(__all__)
 for _p in ("{course}/solutions", "{course}/hidden_tests", "/home", "{out}", "{scratch}"):
     try:
@@ -213,18 +222,31 @@ except BaseException as _e:
 }
 
 
+def make_course(root: Path) -> Path:
+    """Copy the mini course (exercises, hidden tests, solutions, support) to ``root``."""
+    shutil.copytree(MINI, root, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return root
+
+
 def build(subs: Path, token: str, course: Path, scratch: Path, out: Path, port: int) -> None:
     """Write the honest controls and every hostile submission into ``subs``."""
-    stub = (course / "exercises" / "ex01_jax_basics.py").read_text()
-    solution = (course / "solutions" / "ex01_jax_basics.py").read_text()
-    fmt = {"token": token, "course": course, "scratch": scratch, "out": out, "port": port}
+    stub = (course / "exercises" / f"{MODULE}.py").read_text()
+    solution = (course / "solutions" / f"{MODULE}.py").read_text()
+    fmt = {
+        "token": token,
+        "course": course,
+        "scratch": scratch,
+        "out": out,
+        "port": port,
+        "module": MODULE,
+    }
     for name in ("a_honest", "z_honest"):
         (subs / name).mkdir(parents=True)
-        (subs / name / "ex01_jax_basics.py").write_text(solution)
+        (subs / name / f"{MODULE}.py").write_text(solution)
     for name, attack in ATTACKS.items():
         (subs / name).mkdir(parents=True)
         text = stub + PRELUDE.format(**fmt) + attack.format(**fmt) + EPILOGUE
-        (subs / name / "ex01_jax_basics.py").write_text(text)
+        (subs / name / f"{MODULE}.py").write_text(text)
 
 
 def unprivileged_user() -> tuple[int, int] | None:

@@ -179,7 +179,7 @@ def test_the_plugin_tables_the_mini_course_from_its_declaration(tmp_path):
     assert "total: 10/10 visible points, 2/2 hidden points, 0 sets not attempted" in text
     assert results["totals"]["ex01"] == {"points": 8, "max_points": 8, "title": "Arithmetic"}
     hidden = [t for t in results["tests"] if t["visibility"] == "hidden"]
-    assert [t["name"] for t in hidden] == ["test_add_negative_numbers"]
+    assert [t["name"] for t in hidden] == ["test_hiddenname_add_negative_numbers"]
     # test_add_floats has no points marker: the declared default (1).
     assert {t["name"]: t["max_points"] for t in results["tests"]}["test_add_floats"] == 1
 

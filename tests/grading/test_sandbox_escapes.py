@@ -1,6 +1,6 @@
 """Hostile submissions against the kernel sandbox, as root and as an unprivileged user.
 
-One batch per user (exercise set 01 only, short limits): two honest controls (the
+One batch per user (set ex01 of a copy of the mini course, short limits): two honest controls (the
 solutions, first and last) and one submission per attack of issue 13 (see
 ``_hostile_sandbox.py``). The audit hook is switched off in these workers
 (``JAXNM_GRADE_AUDIT_HOOK=0``, a trusted-side switch), so everything that stops the attacks
@@ -120,7 +120,8 @@ def batch(request):
         d.mkdir()
     listener = _Listener()
     try:
-        hs.build(subs, token, hs.REPO, scratch, out, listener.port)
+        course = hs.make_course(base / "course")
+        hs.build(subs, token, course, scratch, out, listener.port)
         if uid:
             for p in [base, *base.rglob("*")]:
                 if not p.is_relative_to(hold):
@@ -149,7 +150,7 @@ def batch(request):
             if r.returncode != 0:
                 _unavailable(f"the sandbox does not work for uid {uid}: {r.stdout}{r.stderr}")
         argv = [sys.executable, "-m", "jaxnm_course.grading.cli", "grade", str(subs)]
-        argv += ["--out", str(out), "--only", "ex01", "--workers", "4"]
+        argv += ["--out", str(out), "--course", str(course), "--only", "ex01", "--workers", "4"]
         argv += ["--call-timeout", "20", "--submission-timeout", "60"]
         t0 = time.monotonic()
         r = subprocess.run(
@@ -168,7 +169,8 @@ def batch(request):
             with open(out / "grades.csv", newline="") as f:
                 rows = {row["student"]: row for row in csv.DictReader(f)}
         feedback = {
-            p.parent.name: p.read_text("utf-8", "replace") for p in out.glob("*/feedback.txt")
+            p.parent.name: p.read_text("utf-8", "replace")
+            for p in out.glob("students/*/feedback.txt")
         }
         yield {
             "mode": request.param,

@@ -1,7 +1,8 @@
 """The trusted side never touches student files; outputs cannot leak, be lost or be forged.
 
 Issue 13, root causes 1, 5, 6 and 7, each checked by a hostile submission graded in ONE
-batch (``jaxnm-grade grade`` on the toy course of ``toy_course.py``) with honest controls:
+batch (``jaxnm-grade grade`` on a copy of the mini course, ``tests/grading/mini_course``;
+the submissions are written by ``trust_submissions.py``) with honest controls:
 
 1. ``conftest_forge``: the untouched stub plus ``conftest.py`` files that, imported by the
    trusted pytest, would swap the worker proxy for the course's solutions (full marks), and
@@ -26,7 +27,7 @@ import pytest
 
 from jaxnm_course.grading import batch, cli, outputs, results
 from jaxnm_course.grading.config import GradingConfig
-from tests.grading import toy_course
+from tests.grading import trust_submissions as toy
 
 pytestmark = pytest.mark.slow
 
@@ -36,9 +37,9 @@ LIMITS = ["--call-timeout", "20", "--submission-timeout", "60", "--workers", "2"
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("trust")
-    course = toy_course.make_course(tmp / "course")
+    course = toy.make_course(tmp / "course")
     subs, out, marker = tmp / "submissions", tmp / "out", tmp / "conftest-ran.txt"
-    toy_course.build(subs, course, marker)
+    toy.build(subs, course, marker)
     calls: list[str] = []
     real = batch.default_forbid
 
@@ -83,9 +84,10 @@ def _row(run, student: str) -> dict:
 def test_honest_controls_get_exactly_their_marks(run):
     assert run["rc"] == 0
     full = _row(run, "honest_full")
-    assert (full["total"], full["max"], full["status"]) == ("5", "5", "ok")
+    marks = str(toy.FULL_MARKS)
+    assert (full["total"], full["max"], full["status"]) == (marks, marks, "ok")
     stub = _row(run, "honest_stub")
-    assert (stub["total"], stub["max"], stub["status"]) == ("0", "5", "not_attempted")
+    assert (stub["total"], stub["max"], stub["status"]) == ("0", marks, "not_attempted")
 
 
 def test_a_conftest_in_the_submission_never_runs_in_the_trusted_process(run):
@@ -99,7 +101,7 @@ def test_a_conftest_in_the_submission_never_runs_in_the_trusted_process(run):
         "tests/ (a folder)",
         "testing/ (a folder)",
         "helpers.py",
-        "ex02_link.py (a link)",
+        "ex03_link.py (a link)",
         "ex03_big.py (not a regular file",
     ):
         assert ignored in feedback, feedback
@@ -109,17 +111,17 @@ def test_hidden_failures_reach_no_student_visible_output(run):
     """Root cause 5: today the hidden test's name and message reach the top-level output."""
     res, feedback = _student_files(run, "hidden_leak")
     row = _row(run, "hidden_leak")
-    assert row["total"] == "0"
+    assert row["total"] == "3"  # add's visible tests only
     for text in (res["output"], feedback, json.dumps(res), row["reason"]):
-        assert toy_course.SECRET_NAME not in text
-        assert toy_course.SECRET_TEXT not in text
+        assert toy.SECRET_NAME not in text
+        assert toy.SECRET_TEXT not in text
     (hidden,) = [t for t in res["tests"] if t["visibility"] != "visible"]
     assert hidden["output"] == "failed: a hidden test in set ex01 failed"
     assert "a hidden test in set ex01 failed" in res["output"]
     # The instructor keeps the details.
     record = json.dumps(_record(run, "hidden_leak"))
-    assert toy_course.SECRET_NAME in record
-    assert toy_course.SECRET_TEXT in record
+    assert toy.SECRET_NAME in record
+    assert toy.SECRET_TEXT in record
 
 
 def test_escape_codes_are_stripped_from_what_students_see(run):
@@ -147,7 +149,7 @@ def test_every_entry_gets_a_row_and_its_own_folder(run):
 
 def test_names_are_kept_but_cannot_be_formulas(run):
     names = [r[0] for r in run["rows"]]
-    for name in toy_course.ODD_NAMES:
+    for name in toy.ODD_NAMES:
         shown = "'" + name if name[0] in "=+-@" else name
         assert shown in names, (name, names)
     assert not any(n[:1] in ("=", "+", "-", "@", "\t", "\r") for n in names)

@@ -8,5 +8,7 @@ ex = load("ex01_arith")
 
 
 @pytest.mark.points(2)
-def test_add_negative_numbers():
-    assert ex.add(-2, -3) == -5
+def test_hiddenname_add_negative_numbers():
+    # The name and the message are secrets of the instructor (tests/grading/test_trust.py).
+    got = ex.add(-2, -3)
+    assert got == -5, f"HIDDEN-EXPECTED-MINUS-5: add(-2, -3) should be -5, got {got}"

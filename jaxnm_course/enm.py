@@ -28,10 +28,14 @@ How the pieces fit (blocks are the common currency):
   as index pairs (P, 2) with a KD-tree, in O(N) memory;
 * :func:`anm_super_elements` (analytic, vectorised) or :func:`anm_blocks_autodiff`
   (``jax.hessian`` of one spring, vmapped over the springs) give the (P, 3, 3) blocks;
-* :func:`assemble_hessian` scatters blocks into a dense matrix (the sparse twin lives in
-  ``jaxnm_course.sparse``); :func:`anm_hessian` and :func:`gnm_kirchhoff` do all three steps;
-* :func:`anm` and :func:`gnm` return the lowest modes as a :class:`~jaxnm_course.Modes`,
-  with the rigid-body zero modes removed exactly (not by an eigenvalue threshold).
+* :func:`assemble_hessian` scatters blocks into a dense matrix (the sparse twin is
+  :func:`jaxnm_course.sparse.assemble_sparse`); :func:`anm_hessian` and
+  :func:`gnm_kirchhoff` do all three steps;
+* :func:`anm` and :func:`gnm` run the same steps (the builders of
+  :mod:`jaxnm_course.network`, dense or sparse by size) and hand the matrix to the one
+  solve (:func:`jaxnm_course.modes.solve_modes`), which returns the lowest modes as a
+  :class:`~jaxnm_course.Modes` with the rigid-body zero modes removed exactly (not by an
+  eigenvalue threshold).
 
 Spring constants ``gamma``: a number (kcal/mol/Å²), an array with one value per pair, or a
 function γ(r) of the reference distance in Å (JAX-traceable, vectorised), such as
@@ -43,25 +47,32 @@ angular frequencies in kcal/mol/Å²/amu and ``frequencies`` are meaningful wave
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from . import _validate, solvers
+from . import _validate, network, solvers
+from ._validate import public
 from .geometry import LINEAR_TOL, rigid_body_modes, safe_norm
-from .modes import Modes
-from .precision import PrecisionError
-from .units import KJ_PER_KCAL, eigenvalue_to_wavenumber
+from .modes import Modes, solve_modes
+from .network import (
+    HINSEN_BREAK,
+    DisconnectedNetworkError,
+    Gamma,
+    connected_components,
+    contact_pairs,
+    hinsen_gamma,
+    parameter_free_gamma,
+)
 
 __all__ = [
     "HINSEN_BREAK",
     "SOLVERS",
     "DisconnectedNetworkError",
+    "Gamma",
     "anm",
     "anm_blocks_autodiff",
     "anm_energy",
@@ -76,396 +87,95 @@ __all__ = [
     "parameter_free_gamma",
 ]
 
-Gamma = float | ArrayLike | Callable[[jnp.ndarray], jnp.ndarray]
-
-#: Distance (Å) at which Hinsen's Cα force constant switches from the linear (bonded
-#: neighbours) to the r⁻⁶ (non-bonded) branch.
-HINSEN_BREAK = 4.0
-
 #: Eigensolvers known to :func:`anm` and :func:`gnm` (``"auto"`` picks one of them by size,
 #: see :func:`jaxnm_course.solvers.choose_method`).
-SOLVERS = ("auto", "dense", "eigsh", "lanczos", "lobpcg")
-
-
-class DisconnectedNetworkError(ValueError):
-    """The elastic network falls apart into pieces that move independently.
-
-    Each extra piece adds its own rigid-body zero modes (6 for ANM, 1 for GNM), which are
-    not vibrations of the protein; usually the cutoff is too small for the structure (or
-    it has chain breaks far apart, or stray atoms).
-    """
+SOLVERS = solvers.METHODS
 
 
 # --------------------------------------------------------------------------------------
-# Input checks (NumPy, outside jit)
+# The network of a structure: checked once, then built by jaxnm_course.network
 # --------------------------------------------------------------------------------------
 
 
-def _positions(R: Any, function: str) -> jnp.ndarray:
-    """Shape, dtype, finiteness and overlaps (KD-tree, O(N log N)) by ``_validate``."""
-    return _validate.as_positions(R, function)
+class _Springs(NamedTuple):
+    """A checked network: coordinates, real pairs, padded pairs and their constants."""
+
+    R: jnp.ndarray  # (N, 3), float64, validated
+    pairs: np.ndarray  # (P, 2), the real springs
+    padded: np.ndarray  # (bucket_size(P), 2): pairs, then (0, 1) with k = 0
+    k: jnp.ndarray  # (bucket_size(P),) spring constants, 0 on the padding
 
 
-def _numpy_positions(R: Any, function: str) -> np.ndarray:
-    """Coordinates for NumPy-only functions: (N, 3), real, finite (no x64 needed)."""
-    try:
-        R = np.asarray(R)
-    except Exception as exc:
-        raise TypeError(f"{function}: `R` could not be read as a numeric array ({exc}).") from exc
-    if R.dtype.kind not in "biuf":
-        raise TypeError(f"{function}: `R` has dtype {R.dtype}; pass real coordinates in Å.")
-    if R.ndim != 2 or R.shape[-1] != 3 or R.shape[0] == 0:
+def _check_method(method: Any) -> str:
+    if method not in network.BLOCKS:
+        raise ValueError(f"`method` must be 'analytic' or 'autodiff', got {method!r}.")
+    return method
+
+
+def _check_solver(solver: Any) -> str:
+    if solver not in SOLVERS:
+        raise ValueError(f"`solver` must be one of {sorted(SOLVERS)}, got {solver!r}.")
+    return solver
+
+
+def _reject_pair_arrays(gamma: Any) -> None:
+    """Whole-structure functions pick the pairs themselves: γ must be a number or γ(r)."""
+    if not callable(gamma) and np.ndim(gamma) != 0:
         raise ValueError(
-            f"{function}: `R` must have shape (N, 3) with N >= 1 atoms, got shape {R.shape}."
+            "`gamma` must be a number or a function γ(r) here (the pairs are chosen inside "
+            "from the cutoff, so per-pair arrays cannot be matched to them); for per-pair "
+            "constants build the blocks with anm_super_elements(R, pairs, gamma) and "
+            "assemble_hessian."
         )
-    _validate._check_finite(R, "R", function)
-    return R.astype(np.float64)
 
 
-def _check_cutoff(cutoff: Any, function: str) -> float | None:
-    if cutoff is None:
-        return None
-    if isinstance(cutoff, bool) or not isinstance(cutoff, int | float | np.integer | np.floating):
-        raise TypeError(
-            f"{function}: `cutoff` must be a distance in Å (a number) or None for all pairs, "
-            f"got {cutoff!r}."
-        )
-    cutoff = float(cutoff)
-    if not np.isfinite(cutoff) or cutoff <= 0:
-        raise ValueError(
-            f"{function}: `cutoff` must be a positive, finite distance in Å (ANM typically "
-            f"13-15 Å, GNM 7-10 Å), or None for all pairs; got {cutoff}."
-        )
-    return cutoff
-
-
-def _check_pairs(pairs: Any, n_atoms: int, function: str) -> np.ndarray:
-    p = np.asarray(pairs)
-    if p.dtype.kind not in "iu" and not (p.size == 0 and p.dtype.kind == "f"):
-        raise TypeError(
-            f"{function}: `pairs` must be integer atom indices, shape (P, 2), got dtype {p.dtype}."
-        )
-    if p.size == 0:
-        return np.zeros((0, 2), dtype=np.int64)
-    if p.ndim != 2 or p.shape[1] != 2:
-        raise ValueError(f"{function}: `pairs` must have shape (P, 2), got shape {p.shape}.")
-    p = p.astype(np.int64)
-    if p.min() < 0 or p.max() >= n_atoms:
-        raise ValueError(
-            f"{function}: `pairs` holds indices outside 0..{n_atoms - 1} (min {p.min()}, "
-            f"max {p.max()}); they must index the N = {n_atoms} atoms of R."
-        )
-    if (p[:, 0] == p[:, 1]).any():
-        k = int(np.argmax(p[:, 0] == p[:, 1]))
-        raise ValueError(
-            f"{function}: pair {k} joins atom {p[k, 0]} to itself; a spring needs two atoms."
-        )
-    return p
-
-
-def _check_n_modes(n_modes: Any, n_internal: int, function: str) -> int:
-    if n_modes is None:
-        return n_internal
-    if isinstance(n_modes, bool) or not isinstance(n_modes, int | np.integer):
-        raise TypeError(
-            f"{function}: `n_modes` must be a positive integer or None (all modes), got "
-            f"{n_modes!r}."
-        )
-    if not 1 <= int(n_modes) <= n_internal:
-        raise ValueError(
-            f"{function}: `n_modes` = {n_modes} is out of range: this network has "
-            f"{n_internal} internal (non-rigid-body) modes, so ask for 1 to {n_internal}, "
-            "or pass n_modes=None for all of them."
-        )
-    return int(n_modes)
-
-
-def _gamma_values(
-    gamma: Gamma, r: jnp.ndarray, function: str, n_valid: int | None = None
-) -> jnp.ndarray:
-    """Spring constants γ_ij, shape (P,), from a number, a (P,) array or a function γ(r).
-
-    Only the first ``n_valid`` entries are real springs; the rest (padding) are set to 0.
-    """
-    n_pairs = r.shape[0]
-    n_valid = n_pairs if n_valid is None else n_valid
-    if callable(gamma):
-        g = jnp.asarray(gamma(r))
-        what = "the spring-constant function `gamma`"
-    else:
-        g = _validate.as_float64(gamma, "gamma", function)
-        what = "`gamma`"
-        if g.ndim == 0 and _validate.is_concrete(g):
-            value = float(g)
-            if not np.isfinite(value) or value <= 0:
-                raise ValueError(
-                    f"{function}: `gamma` must be a positive, finite spring constant "
-                    f"(kcal/mol/Å²), got {value}."
-                )
-    if g.ndim == 0:
-        g = jnp.broadcast_to(g, (n_pairs,))
-    if g.shape != (n_pairs,):
-        raise ValueError(
-            f"{function}: {what} must give one spring constant per pair, shape ({n_pairs},), "
-            f"or a scalar; got shape {tuple(g.shape)}."
-        )
-    if callable(gamma):
-        if jnp.issubdtype(g.dtype, jnp.floating) and jnp.finfo(g.dtype).bits < 64:
-            raise PrecisionError(
-                f"{function}: the spring-constant function `gamma` returned {g.dtype}; it "
-                "must compute in float64 (use jnp functions of its argument, no float32 "
-                "constants)."
-            )
-        g = g.astype(jnp.float64)
-    if n_valid < n_pairs:
-        g = jnp.where(jnp.arange(n_pairs) < n_valid, g, 0.0)
-    if _validate.is_concrete(g) and n_valid:
-        values = np.asarray(g)[:n_valid]
-        bad = ~np.isfinite(values) | (values < 0)
-        if bad.any():
-            k = int(np.argmax(bad))
-            raise ValueError(
-                f"{function}: {what} gave {values[k]} for the pair at distance "
-                f"{float(r[k]):.4g} Å; spring constants must be finite and >= 0 "
-                "(kcal/mol/Å²). A negative constant makes the network unstable (negative "
-                "eigenvalues); check the formula's range of validity."
-            )
-    return g
-
-
-# --------------------------------------------------------------------------------------
-# Spring-constant schemes γ(r)
-# --------------------------------------------------------------------------------------
-
-
-def parameter_free_gamma(r: ArrayLike, power: float = 2) -> jnp.ndarray:
-    r"""Spring constants of the parameter-free ANM (pfANM): γ(r) = r^(-power).
-
-    .. math:: \gamma_{ij} = \frac{1}{r_{ij}^{2}} \quad (\text{kcal/mol/Å}^2
-              \text{ with } r \text{ in Å; the overall scale is arbitrary})
-
-    Use it with ``cutoff=None`` (every pair interacts; no cutoff to choose), e.g.
-    ``anm(R, cutoff=None, gamma=parameter_free_gamma)``; other powers via
-    ``functools.partial(parameter_free_gamma, power=6)``.
-
-    Args:
-        r: reference distances, any shape, Å.
-        power: the exponent (2 in the paper).
-
-    Returns:
-        γ, same shape as r, kcal/mol/Å².
-
-    Reference: L. Yang, G. Song, R. L. Jernigan, "Protein elastic network models and the
-    ranges of cooperativity", Proc. Natl. Acad. Sci. USA 106, 12347 (2009).
-    """
-    return jnp.asarray(r) ** (-power)
-
-
-def hinsen_gamma(r: ArrayLike) -> jnp.ndarray:
-    r"""Hinsen's Cα force field: spring constant as a function of the Cα-Cα distance.
-
-    In the paper's units (r in nm, k in kJ/mol/nm²):
-
-    .. math:: k(r) = \begin{cases} 8.6\times10^5\, r - 2.39\times10^5 & r < 0.4\ \text{nm}\\
-              128\, r^{-6} & r \ge 0.4\ \text{nm} \end{cases}
-
-    Converted to the library's units (r in Å, γ in kcal/mol/Å²; 1 nm = 10 Å, 1 kcal =
-    4.184 kJ): γ(r) = (860 r - 2390) / 4.184 below 4 Å and 1.28e6 r⁻⁶ / 4.184 from 4 Å on.
-    The first branch fits bonded neighbours (Cα-Cα ≈ 3.8 Å), the second everything else;
-    the function jumps at 4 Å (from 250.96 to 74.69 kcal/mol/Å²) as in the original, and
-    the first branch turns negative below 2.78 Å (no real Cα pair is that close; the
-    public functions refuse negative spring constants). Use it without a cutoff (Hinsen
-    used ≥ 25 Å), e.g. ``anm(R, cutoff=None, gamma=hinsen_gamma)``.
-
-    Args:
-        r: reference distances, any shape, Å.
-
-    Returns:
-        γ, same shape as r, kcal/mol/Å².
-
-    Reference: K. Hinsen, A.-J. Petrescu, S. Dellerue, M.-C. Bellissent-Funel, G. R. Kneller,
-    "Harmonic and anharmonic dynamics of proteins: a comparison of molecular dynamics and
-    normal mode analysis", Chem. Phys. 261, 25 (2000).
-    """
-    r = jnp.asarray(r)
-    r_nm = r / 10.0
-    near = 8.6e5 * r_nm - 2.39e5  # kJ/mol/nm²
-    # The double where keeps r⁻⁶ (and its derivatives) finite where the branch is unused.
-    far = 128.0 * jnp.where(r_nm >= 0.4, r_nm, 1.0) ** (-6)
-    k_kj_nm2 = jnp.where(r < HINSEN_BREAK, near, far)
-    return k_kj_nm2 / 100.0 / KJ_PER_KCAL  # kJ/mol/nm² -> kJ/mol/Å² -> kcal/mol/Å²
-
-
-# --------------------------------------------------------------------------------------
-# Contacts and connectivity (NumPy/SciPy: they fix shapes)
-# --------------------------------------------------------------------------------------
-
-
-def contact_pairs(R: ArrayLike, cutoff: float | None) -> np.ndarray:
-    """Pairs of atoms within ``cutoff`` of each other: the springs of an elastic network.
-
-    Built with a KD-tree (``scipy.spatial.cKDTree.query_pairs``), so memory grows with the
-    number of contacts, not N². A pair at exactly the cutoff distance counts (as in ProDy).
-    Runs in NumPy, outside ``jit``: the number of pairs fixes array shapes.
-
-    Args:
-        R: coordinates, shape (N, 3), Å.
-        cutoff: distance in Å, or None for all N(N-1)/2 pairs.
-
-    Returns:
-        Integer array (int64) of shape (P, 2) with i < j in every row, rows sorted
-        lexicographically.
-
-    Raises:
-        ValueError: R not of shape (N, 3) or not finite; cutoff <= 0 or not finite.
-    """
-    R = _numpy_positions(R, "contact_pairs")
-    cutoff = _check_cutoff(cutoff, "contact_pairs")
-    n = R.shape[0]
-    if cutoff is None:
-        return np.stack(np.triu_indices(n, 1), axis=1).astype(np.int64)
-    from scipy.spatial import cKDTree
-
-    pairs = cKDTree(R).query_pairs(cutoff, output_type="ndarray").astype(np.int64)
-    if len(pairs) == 0:
-        return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.sort(pairs, axis=1)
-    return pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
-
-
-def connected_components(n_atoms: int, pairs: ArrayLike) -> tuple[int, np.ndarray]:
-    """Connected components of the contact graph (SciPy's ``csgraph``).
-
-    Args:
-        n_atoms: N, the number of nodes.
-        pairs: edges, integer array of shape (P, 2).
-
-    Returns:
-        (number of components, label of each atom as an int array of shape (N,)); labels
-        are numbered in order of each component's first atom.
-    """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components as _components
-
-    p = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    graph = coo_matrix((np.ones(len(p)), (p[:, 0], p[:, 1])), shape=(n_atoms, n_atoms))
-    n_comp, labels = _components(graph, directed=False)
-    # Relabel in order of first appearance, so the labelling is deterministic.
-    _, first = np.unique(labels, return_index=True)
-    order = np.argsort(np.argsort(first))
-    return int(n_comp), order[labels].astype(np.int64)
-
-
-def _connectivity(
-    R: np.ndarray,
-    pairs: np.ndarray,
-    g: jnp.ndarray,
-    cutoff: float | None,
-    allow_disconnected: bool,
-    model: str,
-    function: str,
-) -> tuple[int, np.ndarray]:
-    """Components of the network of springs with γ > 0; raise if several (unless allowed)."""
-    live = pairs[np.asarray(g) > 0] if len(pairs) else pairs
-    n_comp, labels = connected_components(R.shape[0], live)
-    if n_comp > 1 and not allow_disconnected:
-        sizes = np.bincount(labels)
-        smallest = int(np.argmin(sizes))
-        from scipy.spatial import cKDTree
-
-        inside = labels == smallest
-        gap, _ = cKDTree(R[~inside]).query(R[inside])
-        shown = ", ".join(str(s) for s in sorted(sizes.tolist(), reverse=True)[:8])
-        more = ", ..." if n_comp > 8 else ""
-        per = (
-            "6 zero modes per piece, 5 for a collinear one, 3 for a lone atom"
-            if model == "ANM"
-            else "1 zero mode per piece"
-        )
-        at = f"at cutoff {cutoff} Å" if cutoff is not None else "with cutoff=None"
-        raise DisconnectedNetworkError(
-            f"{function}: the {model} network {at} has {n_comp} disconnected components "
-            f"(sizes {shown}{more}); each moves rigidly on its own ({per}), which are not "
-            f"vibrations of the protein. The smallest component ({sizes[smallest]} "
-            f"atom(s)) is {float(gap.min()):.3g} Å from the rest: use a cutoff larger than "
-            "that (or check for chain breaks and stray atoms), or pass "
-            "allow_disconnected=True to remove the rigid-body motions of every component "
-            "(they are then counted in Modes.n_rigid)."
-        )
-    return n_comp, labels
-
-
-# --------------------------------------------------------------------------------------
-# Hessian blocks: analytic and autodiff
-# --------------------------------------------------------------------------------------
-
-
-def _bucket(n_pairs: int) -> int:
-    """Padded number of pairs: 4 sizes per octave (< 25 % waste), so jit compiles few shapes."""
-    if n_pairs <= 16:
-        return 16
-    step = 1 << max((n_pairs - 1).bit_length() - 3, 0)
-    return -(-n_pairs // step) * step
-
-
-@jax.jit
-def _pair_distances(R: jnp.ndarray, i: jnp.ndarray, j: jnp.ndarray) -> jnp.ndarray:
-    return safe_norm(R[j] - R[i])
-
-
-def _padded_network(
-    R: jnp.ndarray, pairs: np.ndarray, gamma: Gamma, function: str
-) -> tuple[np.ndarray, jnp.ndarray]:
-    """Pairs padded to :func:`_bucket` length with springs (0, 1) of zero stiffness, and γ.
+def _springs(R: Any, cutoff: Any, gamma: Gamma) -> _Springs:
+    """Check R, cutoff and γ once; contacts (KD-tree), padded to a bucket, and constants.
 
     Contact lists differ in length from one structure to the next; padding them lets the
-    jitted kernels below compile once per bucket instead of once per contact count. The
+    jitted kernels compile once per bucket instead of once per contact count. The
     padding springs have γ = 0, so their blocks are exactly zero.
     """
-    n_real = len(pairs)
+    R = _validate.as_positions(R)
+    cutoff = _validate.as_cutoff(cutoff)
+    _reject_pair_arrays(gamma)
+    pairs = network.find_contacts(np.asarray(R), cutoff)
     if R.shape[0] < 2:
-        return pairs, jnp.zeros((0,), dtype=R.dtype)
-    pad = np.tile(np.array([[0, 1]], dtype=np.int64), (_bucket(n_real) - n_real, 1))
-    padded = np.concatenate([pairs, pad])
-    r = _pair_distances(R, jnp.asarray(padded[:, 0]), jnp.asarray(padded[:, 1]))
-    return padded, _gamma_values(gamma, r, function, n_valid=n_real)
+        return _Springs(R, pairs, pairs, jnp.zeros((0,), dtype=R.dtype))
+    padded = network.pad_pairs(pairs)
+    k = network.spring_constants(gamma, network.pair_distances(R, padded), len(pairs))
+    return _Springs(R, pairs, padded, k)
 
 
-@jax.jit
-def _super_elements(R: jnp.ndarray, i: jnp.ndarray, j: jnp.ndarray, g: jnp.ndarray) -> jnp.ndarray:
-    d = R[j] - R[i]
-    r2 = jnp.sum(d * d, axis=-1)
-    return -(g / r2)[:, None, None] * d[:, :, None] * d[:, None, :]
+def _anm_hessian(net: _Springs, method: str, sparse: bool) -> Any:
+    """The ANM Hessian of a checked network (dense JAX or CSR): :func:`network.anm_hessian`."""
+    return network.anm_hessian(
+        net.R, net.padded, net.k, method=method, sparse=sparse, n_valid=len(net.pairs)
+    )
 
 
-def _anm_pair_energy(x6: jnp.ndarray, r0: jnp.ndarray, gamma: jnp.ndarray) -> jnp.ndarray:
-    """ANM energy of one spring, 1/2 γ (|r_j - r_i| - r0)², of x6 = (r_i, r_j), kcal/mol."""
-    return 0.5 * gamma * (safe_norm(x6[3:] - x6[:3]) - r0) ** 2
+def _kirchhoff(net: _Springs, sparse: bool) -> Any:
+    """The Kirchhoff matrix of a checked network: :func:`network.kirchhoff`."""
+    return network.kirchhoff(
+        net.R.shape[0], net.padded, net.k, sparse=sparse, n_valid=len(net.pairs)
+    )
 
 
-@jax.jit
-def _autodiff_blocks(
-    R: jnp.ndarray, i: jnp.ndarray, j: jnp.ndarray, g: jnp.ndarray
-) -> jnp.ndarray:
-    Ri, Rj = R[i], R[j]
-    r0 = safe_norm(Rj - Ri)
-    x6 = jnp.concatenate([Ri, Rj], axis=1)
-    hess = jax.vmap(jax.hessian(_anm_pair_energy))(x6, r0, g)  # (P, 6, 6)
-    return hess[:, :3, 3:]
+# --------------------------------------------------------------------------------------
+# Blocks and matrices (public: checked here, built by jaxnm_course.network)
+# --------------------------------------------------------------------------------------
 
 
-def _blocks(
-    kernel: Callable[..., jnp.ndarray], R: Any, pairs: Any, gamma: Gamma, function: str
-) -> jnp.ndarray:
-    R = _positions(R, function)
-    p = _check_pairs(pairs, R.shape[0], function)
-    i, j = jnp.asarray(p[:, 0]), jnp.asarray(p[:, 1])
-    g = _gamma_values(gamma, _pair_distances(R, i, j), function)
+def _blocks(kernel: Callable[..., jnp.ndarray], R: Any, pairs: Any, gamma: Gamma) -> jnp.ndarray:
+    R = _validate.as_positions(R)
+    p = network.check_pairs(pairs, R.shape[0])
+    k = network.spring_constants(gamma, network.pair_distances(R, p))
     if len(p) == 0:
         return jnp.zeros((0, 3, 3), dtype=R.dtype)
-    return kernel(R, i, j, g)
+    return kernel(R, p, k)
 
 
+@public
 def anm_super_elements(R: ArrayLike, pairs: ArrayLike, gamma: Gamma = 1.0) -> jnp.ndarray:
     r"""Off-diagonal ANM Hessian blocks, analytic and vectorised over the springs.
 
@@ -482,9 +192,10 @@ def anm_super_elements(R: ArrayLike, pairs: ArrayLike, gamma: Gamma = 1.0) -> jn
 
     Reference: Atilgan et al., Biophys. J. 80, 505 (2001), eq. 2.
     """
-    return _blocks(_super_elements, R, pairs, gamma, "anm_super_elements")
+    return _blocks(network.anm_blocks, R, pairs, gamma)
 
 
+@public
 def anm_blocks_autodiff(R: ArrayLike, pairs: ArrayLike, gamma: Gamma = 1.0) -> jnp.ndarray:
     r"""Off-diagonal ANM Hessian blocks by automatic differentiation, one spring at a time.
 
@@ -504,9 +215,10 @@ def anm_blocks_autodiff(R: ArrayLike, pairs: ArrayLike, gamma: Gamma = 1.0) -> j
     Returns:
         H_ij, shape (P, 3, 3), kcal/mol/Å².
     """
-    return _blocks(_autodiff_blocks, R, pairs, gamma, "anm_blocks_autodiff")
+    return _blocks(network.anm_blocks_autodiff, R, pairs, gamma)
 
 
+@public
 def assemble_hessian(n_atoms: int, pairs: ArrayLike, blocks: ArrayLike) -> jnp.ndarray:
     r"""Dense Hessian from off-diagonal blocks; diagonal blocks make every row sum to zero.
 
@@ -514,7 +226,8 @@ def assemble_hessian(n_atoms: int, pairs: ArrayLike, blocks: ArrayLike) -> jnp.n
               H_{ii} = -\sum_{j \ne i} H_{ij}
 
     Works for any block size d: 3 x 3 ANM super-elements give the (3N, 3N) Hessian, and
-    1 x 1 blocks (-γ_ij) give the (N, N) GNM Kirchhoff matrix. Repeated pairs add up.
+    1 x 1 blocks (-γ_ij) give the (N, N) GNM Kirchhoff matrix. Each pair may appear once
+    (a repeated pair is refused: its spring would count twice).
 
     Args:
         n_atoms: N.
@@ -524,39 +237,27 @@ def assemble_hessian(n_atoms: int, pairs: ArrayLike, blocks: ArrayLike) -> jnp.n
     Returns:
         H, shape (d N, d N), atom-major rows (x1, y1, z1, x2, ... for d = 3).
     """
-    if isinstance(n_atoms, bool) or not isinstance(n_atoms, int | np.integer) or n_atoms < 1:
-        raise ValueError(
-            f"assemble_hessian: `n_atoms` must be a positive integer, got {n_atoms!r}."
-        )
-    n = int(n_atoms)
-    p = _check_pairs(pairs, n, "assemble_hessian")
-    B = _validate.as_float64(blocks, "blocks", "assemble_hessian")
+    n = network.as_count(n_atoms, "n_atoms")
+    p = network.check_pairs(pairs, n)
+    B = _validate.as_float64(blocks, "blocks")
     if B.ndim != 3 or B.shape[1] != B.shape[2] or B.shape[0] != len(p):
         raise ValueError(
-            f"assemble_hessian: `blocks` must have shape ({len(p)}, d, d), one square block "
-            f"per pair, got shape {tuple(B.shape)}."
+            f"`blocks` must have shape ({len(p)}, d, d), one square block per pair, got "
+            f"shape {tuple(B.shape)}."
         )
-    _validate._check_finite(B, "blocks", "assemble_hessian")
-    return _assemble(n, jnp.asarray(p[:, 0]), jnp.asarray(p[:, 1]), B)
+    _validate._check_finite(B, "blocks")
+    return network.assemble_dense(n, p[:, 0], p[:, 1], B)
 
 
-@functools.partial(jax.jit, static_argnums=0)
-def _assemble(n: int, i: jnp.ndarray, j: jnp.ndarray, B: jnp.ndarray) -> jnp.ndarray:
-    dim = B.shape[1]
-    Bt = jnp.swapaxes(B, 1, 2)
-    H = jnp.zeros((n, dim, n, dim), dtype=B.dtype)
-    H = H.at[i, :, j, :].add(B).at[j, :, i, :].add(Bt)
-    H = H.at[i, :, i, :].add(-B).at[j, :, j, :].add(-Bt)
-    return H.reshape(n * dim, n * dim)
-
-
+@public
 def anm_hessian(
     R: ArrayLike,
     cutoff: float | None = 15.0,
     gamma: Gamma = 1.0,
     *,
     method: str = "analytic",
-) -> jnp.ndarray:
+    sparse: bool = False,
+) -> Any:
     """The ANM Hessian of a structure (dense).
 
     Contacts by :func:`contact_pairs`, blocks by :func:`anm_super_elements`
@@ -568,23 +269,17 @@ def anm_hessian(
         cutoff: contact cutoff in Å (ProDy's default 15 Å), or None for all pairs.
         gamma: a number, or a function γ(r) of the reference distance (kcal/mol/Å²).
         method: "analytic" or "autodiff".
+        sparse: return a ``scipy.sparse.csr_array`` (never dense; what :func:`anm` uses
+            above :data:`jaxnm_course.solvers.DENSE_MAX_DOF` rows) instead of a JAX array.
 
     Returns:
         H, shape (3N, 3N), kcal/mol/Å², symmetric, rows summing to zero.
     """
-    R = _positions(R, "anm_hessian")
-    cutoff = _check_cutoff(cutoff, "anm_hessian")
-    if method not in ("analytic", "autodiff"):
-        raise ValueError(
-            f"anm_hessian: `method` must be 'analytic' or 'autodiff', got {method!r}."
-        )
-    _reject_pair_arrays(gamma, "anm_hessian")
-    padded, g = _padded_network(R, contact_pairs(R, cutoff), gamma, "anm_hessian")
-    kernel = _super_elements if method == "analytic" else _autodiff_blocks
-    blocks = kernel(R, jnp.asarray(padded[:, 0]), jnp.asarray(padded[:, 1]), g)
-    return assemble_hessian(R.shape[0], padded, blocks)
+    net = _springs(R, cutoff, gamma)
+    return _anm_hessian(net, _check_method(method), bool(sparse))
 
 
+@public
 def anm_energy(
     R0: ArrayLike, cutoff: float | None = 15.0, gamma: Gamma = 1.0
 ) -> Callable[[ArrayLike], jnp.ndarray]:
@@ -609,13 +304,13 @@ def anm_energy(
         ``energy(R)``: R of shape (N, 3) in Å -> scalar in kcal/mol; jit-, grad- and
         hessian-able.
     """
-    R0 = _positions(R0, "anm_energy")
-    cutoff = _check_cutoff(cutoff, "anm_energy")
-    _reject_pair_arrays(gamma, "anm_energy")
-    pairs = contact_pairs(R0, cutoff)
+    R0 = _validate.as_positions(R0)
+    cutoff = _validate.as_cutoff(cutoff)
+    _reject_pair_arrays(gamma)
+    pairs = network.find_contacts(np.asarray(R0), cutoff)
     i, j = jnp.asarray(pairs[:, 0]), jnp.asarray(pairs[:, 1])
     r0 = safe_norm(R0[j] - R0[i])
-    g = _gamma_values(gamma, r0, "anm_energy")
+    g = network.spring_constants(gamma, r0)
 
     def energy(R: ArrayLike) -> jnp.ndarray:
         R = jnp.asarray(R)
@@ -624,6 +319,7 @@ def anm_energy(
     return energy
 
 
+@public
 def gnm_kirchhoff(R: ArrayLike, cutoff: float | None = 10.0, gamma: Gamma = 1.0) -> jnp.ndarray:
     r"""The GNM Kirchhoff (connectivity, graph Laplacian) matrix.
 
@@ -640,129 +336,12 @@ def gnm_kirchhoff(R: ArrayLike, cutoff: float | None = 10.0, gamma: Gamma = 1.0)
 
     Reference: Bahar, Atilgan, Erman, Fold. Des. 2, 173 (1997).
     """
-    R = _positions(R, "gnm_kirchhoff")
-    cutoff = _check_cutoff(cutoff, "gnm_kirchhoff")
-    _reject_pair_arrays(gamma, "gnm_kirchhoff")
-    padded, g = _padded_network(R, contact_pairs(R, cutoff), gamma, "gnm_kirchhoff")
-    return assemble_hessian(R.shape[0], padded, -g[:, None, None])
-
-
-def _reject_pair_arrays(gamma: Any, function: str) -> None:
-    """Whole-structure functions pick the pairs themselves: γ must be a number or γ(r)."""
-    if not callable(gamma) and np.ndim(gamma) != 0:
-        raise ValueError(
-            f"{function}: `gamma` must be a number or a function γ(r) here (the pairs are "
-            "chosen inside from the cutoff, so per-pair arrays cannot be matched to them); "
-            "for per-pair constants build the blocks with anm_super_elements(R, pairs, "
-            "gamma) and assemble_hessian."
-        )
+    return _kirchhoff(_springs(R, cutoff, gamma), sparse=False)
 
 
 # --------------------------------------------------------------------------------------
-# Eigensolvers: one dispatch point
+# Models: check once, build, hand the matrix to the one solve
 # --------------------------------------------------------------------------------------
-
-
-def _dense_lowest(
-    n_atoms: int,
-    pairs: np.ndarray,
-    blocks: jnp.ndarray,
-    inv_sqrt_m: jnp.ndarray,
-    D: jnp.ndarray,
-    n_modes: int,
-) -> tuple[jnp.ndarray, jnp.ndarray, jnp.ndarray]:
-    """Lowest internal modes by dense ``eigh`` of the projected, shifted matrix.
-
-    With P = 1 - D Dᵀ (D: orthonormal rigid-body motions, mass-weighted), the matrix
-    P H_mw P + s D Dᵀ has the internal spectrum of H_mw on the complement of D and the
-    value s on D. Choosing s above the Gershgorin bound of H_mw puts the rigid-body
-    motions at the top, so the lowest 3N - n_rigid eigenpairs are exactly the internal
-    ones: no threshold on "small" eigenvalues, and floppy (zero but non-rigid) modes stay
-    in the spectrum. Costs O(n² n_rigid) on top of ``eigh``, unlike building an explicit
-    complement basis (a full QR and two dense (3N)³ products).
-    """
-    H = assemble_hessian(n_atoms, pairs, blocks)
-    return _dense_projected_eigh(H, inv_sqrt_m, D, n_modes)
-
-
-@functools.partial(jax.jit, static_argnums=3)
-def _dense_projected_eigh(
-    H: jnp.ndarray, inv_sqrt_m: jnp.ndarray, D: jnp.ndarray, n_modes: int
-) -> tuple[jnp.ndarray, jnp.ndarray, jnp.ndarray]:
-    H_mw = H * inv_sqrt_m[:, None] * inv_sqrt_m[None, :]
-    residual = jnp.max(jnp.linalg.norm(H_mw @ D, axis=0), initial=0.0)
-    A = solvers.deflated_matrix(H_mw, D, solvers.shift_above_spectrum(H_mw))
-    eigenvalues, vectors = jnp.linalg.eigh(0.5 * (A + A.T))
-    return eigenvalues[:n_modes], vectors[:, :n_modes], residual
-
-
-def _sparse_lowest(method: str) -> Callable[..., tuple[jnp.ndarray, jnp.ndarray, jnp.ndarray]]:
-    """A solver that keeps H sparse: CSR assembly, then an iterative method of ``solvers``.
-
-    The padding springs of :func:`_padded_network` (pair (0, 1) repeated, blocks exactly
-    zero) are dropped first; no (dN, dN) dense matrix is formed at any point.
-    """
-
-    def solve(
-        n_atoms: int,
-        pairs: np.ndarray,
-        blocks: jnp.ndarray,
-        inv_sqrt_m: jnp.ndarray,
-        D: jnp.ndarray,
-        n_modes: int,
-    ) -> tuple[jnp.ndarray, jnp.ndarray, jnp.ndarray]:
-        from . import sparse
-
-        B = np.asarray(blocks)
-        pad = (pairs[:, 0] == 0) & (pairs[:, 1] == 1) & ~B.any(axis=(1, 2))
-        H = sparse._assemble(n_atoms, pairs[~pad], B[~pad])
-        s = _sp_diags(np.asarray(inv_sqrt_m))
-        H_mw = (s @ H @ s).tocsr()
-        Dn = np.asarray(D)
-        residual = float(np.linalg.norm(H_mw @ Dn, axis=0).max(initial=0.0))
-        result = solvers.lowest_eigenpairs(
-            H_mw, n_modes, constraints=Dn, method=method, block_size=B.shape[1]
-        )
-        return (
-            jnp.asarray(result.eigenvalues),
-            jnp.asarray(result.vectors),
-            jnp.asarray(residual, dtype=jnp.float64),
-        )
-
-    return solve
-
-
-def _sp_diags(values: np.ndarray) -> Any:
-    """Sparse diagonal matrix (SciPy imported lazily)."""
-    import scipy.sparse as sp
-
-    return sp.diags_array(values)
-
-
-# Solver signature: solver(n_atoms, pairs, blocks, inv_sqrt_m, D, n_modes) -> (eigenvalues
-# (M,), mass-weighted vectors (dN, M), rigid residual max_k |H_mw d_k|), with blocks
-# (P, d, d) (d = 3 ANM, 1 GNM; padding pairs carry exactly-zero blocks) and D the
-# orthonormal zero modes to remove. Solvers get the blocks, never a dense matrix, so the
-# iterative ones (jaxnm_course.solvers) stay sparse.
-_SOLVER_FUNCTIONS: dict[str, Callable[..., tuple[jnp.ndarray, jnp.ndarray, jnp.ndarray]]] = {
-    "dense": _dense_lowest,
-    "eigsh": _sparse_lowest("eigsh"),
-    "lanczos": _sparse_lowest("lanczos"),
-    "lobpcg": _sparse_lowest("lobpcg"),
-}
-
-
-def _resolve_solver(solver: str, n_dof: int, function: str) -> Callable[..., Any]:
-    if solver == "auto":
-        from .solvers import choose_method
-
-        solver = choose_method(n_dof, "sparse")
-    if solver not in _SOLVER_FUNCTIONS:
-        raise ValueError(
-            f"{function}: `solver` must be one of {sorted({'auto', *_SOLVER_FUNCTIONS})}, "
-            f"got {solver!r}."
-        )
-    return _SOLVER_FUNCTIONS[solver]
 
 
 def _component_rigid_modes(
@@ -781,41 +360,7 @@ def _component_rigid_modes(
     return jnp.concatenate(columns, axis=1)
 
 
-@jax.jit
-def _cartesian(
-    eigenvalues: jnp.ndarray, mw_vectors: jnp.ndarray, inv_sqrt_m: jnp.ndarray
-) -> tuple[jnp.ndarray, jnp.ndarray]:
-    """Wavenumbers, and Cartesian displacements M^-1/2 l normalised to unit length."""
-    cartesian = mw_vectors * inv_sqrt_m[:, None]
-    cartesian = cartesian / jnp.linalg.norm(cartesian, axis=0, keepdims=True)
-    return eigenvalue_to_wavenumber(eigenvalues), cartesian
-
-
-def _as_modes(
-    eigenvalues: jnp.ndarray,
-    mw_vectors: jnp.ndarray,
-    inv_sqrt_m: jnp.ndarray,
-    masses: jnp.ndarray,
-    n_rigid: int,
-    residual: jnp.ndarray,
-) -> Modes:
-    frequencies, cartesian = _cartesian(eigenvalues, mw_vectors, inv_sqrt_m)
-    return Modes(
-        eigenvalues=eigenvalues,
-        frequencies=frequencies,
-        vectors=cartesian,
-        mw_vectors=mw_vectors,
-        masses=masses,
-        n_rigid=n_rigid,
-        rigid_residual=residual,
-    )
-
-
-# --------------------------------------------------------------------------------------
-# Models
-# --------------------------------------------------------------------------------------
-
-
+@public
 def anm(
     R: ArrayLike,
     cutoff: float | None = 15.0,
@@ -878,30 +423,23 @@ def anm(
 
     Reference: Atilgan et al., Biophys. J. 80, 505 (2001).
     """
-    function = "anm"
-    R = _positions(R, function)
-    cutoff = _check_cutoff(cutoff, function)
-    _reject_pair_arrays(gamma, function)
-    if method not in ("analytic", "autodiff"):
-        raise ValueError(f"{function}: `method` must be 'analytic' or 'autodiff', got {method!r}.")
-    n = R.shape[0]
-    m = jnp.ones(n, dtype=R.dtype) if masses is None else _validate.as_masses(masses, n, function)
-    solve = _resolve_solver(solver, 3 * n, function)
-    pairs = contact_pairs(R, cutoff)
-    padded, g = _padded_network(R, pairs, gamma, function)
-    n_comp, labels = _connectivity(
-        np.asarray(R), pairs, g[: len(pairs)], cutoff, allow_disconnected, "ANM", function
+    _check_method(method)
+    _check_solver(solver)
+    net = _springs(R, cutoff, gamma)
+    n = net.R.shape[0]
+    m = None if masses is None else _validate.as_masses(masses, n)
+    n_comp, labels = network.connectivity(
+        np.asarray(net.R), net.pairs, net.k[: len(net.pairs)], cutoff, allow_disconnected, "ANM"
     )
-    D = _component_rigid_modes(R, m, labels, n_comp, linear_tol)
-    n_rigid = int(D.shape[1])
-    count = _check_n_modes(n_modes, 3 * n - n_rigid, function)
-    kernel = _super_elements if method == "analytic" else _autodiff_blocks
-    blocks = kernel(R, jnp.asarray(padded[:, 0]), jnp.asarray(padded[:, 1]), g)
-    inv_sqrt_m = jnp.asarray(np.repeat(1.0 / np.sqrt(np.asarray(m)), 3))
-    eigenvalues, mw_vectors, residual = solve(n, padded, blocks, inv_sqrt_m, D, count)
-    return _as_modes(eigenvalues, mw_vectors, inv_sqrt_m, m, n_rigid, residual)
+    unit = jnp.ones(n, dtype=net.R.dtype)
+    D = _component_rigid_modes(net.R, unit if m is None else m, labels, n_comp, linear_tol)
+    count = _validate.as_n_modes(n_modes, 3 * n - int(D.shape[1]))
+    method_run = solvers.choose_method(3 * n) if solver == "auto" else solver
+    H = _anm_hessian(net, method, sparse=method_run != "dense")
+    return solve_modes(H, m, D, count, method=method_run, dim=3)
 
 
+@public
 def gnm(
     R: ArrayLike,
     cutoff: float | None = 10.0,
@@ -935,9 +473,8 @@ def gnm(
     Returns:
         :class:`~jaxnm_course.Modes` with ascending ``eigenvalues`` (units of γ),
         ``vectors`` and ``mw_vectors`` of shape (N, M) (identical: unit masses),
-        ``masses`` all ones, ``n_rigid`` = 1 (number of pieces when disconnected), and
-        ``frequencies`` the formal conversion of the eigenvalues as if in kcal/mol/Å²/amu
-        (the GNM has no absolute time scale).
+        ``masses`` all ones, ``n_rigid`` = 1 (number of pieces when disconnected),
+        ``dim`` = 1, and ``frequencies`` None (the GNM has no time scale).
 
     Raises:
         PrecisionError: x64 is off, or R is float32.
@@ -947,20 +484,15 @@ def gnm(
 
     Reference: Bahar, Atilgan, Erman, Fold. Des. 2, 173 (1997).
     """
-    function = "gnm"
-    R = _positions(R, function)
-    cutoff = _check_cutoff(cutoff, function)
-    _reject_pair_arrays(gamma, function)
-    n = R.shape[0]
-    solve = _resolve_solver(solver, n, function)
-    pairs = contact_pairs(R, cutoff)
-    padded, g = _padded_network(R, pairs, gamma, function)
-    n_comp, labels = _connectivity(
-        np.asarray(R), pairs, g[: len(pairs)], cutoff, allow_disconnected, "GNM", function
+    _check_solver(solver)
+    net = _springs(R, cutoff, gamma)
+    n = net.R.shape[0]
+    n_comp, labels = network.connectivity(
+        np.asarray(net.R), net.pairs, net.k[: len(net.pairs)], cutoff, allow_disconnected, "GNM"
     )
     indicator = (labels[:, None] == np.arange(n_comp)[None, :]).astype(np.float64)
     D = jnp.asarray(indicator / np.sqrt(indicator.sum(axis=0)))
-    count = _check_n_modes(n_modes, n - n_comp, function)
-    ones = jnp.ones(n, dtype=R.dtype)
-    eigenvalues, vectors, residual = solve(n, padded, -g[:, None, None], ones, D, count)
-    return _as_modes(eigenvalues, vectors, ones, ones, n_comp, residual)
+    count = _validate.as_n_modes(n_modes, n - n_comp)
+    method_run = solvers.choose_method(n) if solver == "auto" else solver
+    K = _kirchhoff(net, sparse=method_run != "dense")
+    return solve_modes(K, None, D, count, method=method_run, dim=1)

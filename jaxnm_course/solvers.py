@@ -43,7 +43,6 @@ so compare subspaces, not vectors. SciPy's solvers run on the CPU; see
 
 from __future__ import annotations
 
-import warnings
 from typing import Any, NamedTuple
 
 import jax.numpy as jnp
@@ -52,7 +51,9 @@ import scipy.linalg as la
 import scipy.sparse as sp
 import scipy.sparse.linalg as sla
 
-from .precision import require_x64
+from . import _iterative
+from ._validate import is_concrete, public
+from .precision import PrecisionError, require_x64
 
 __all__ = [
     "DENSE_MAX_DOF",
@@ -63,6 +64,7 @@ __all__ = [
     "deflated_matrix",
     "lowest_eigenpairs",
     "shift_above_spectrum",
+    "solve",
 ]
 
 #: ``method="auto"`` diagonalises densely up to this many rows (3N for ANM, N for GNM),
@@ -75,7 +77,7 @@ __all__ = [
 DENSE_MAX_DOF = 1500
 
 
-#: Methods understood by :func:`lowest_eigenpairs`.
+#: Methods understood by :func:`lowest_eigenpairs` and :func:`solve`.
 METHODS = ("auto", "dense", "eigsh", "lanczos", "lobpcg")
 
 
@@ -87,12 +89,15 @@ class Eigenpairs(NamedTuple):
         vectors: orthonormal eigenvectors, shape (n, k), orthogonal to the constraints.
         method: the method that ran ("dense", "eigsh", "lanczos", "lobpcg").
         residuals: |P A P v_j - λ_j v_j| for each pair, shape (k,), units of A.
+        constraint_residual: max_c |A d_c| over the constraint columns d_c, units of A:
+            ~0 when they are exact zero modes of A (0 without constraints).
     """
 
     eigenvalues: np.ndarray
     vectors: np.ndarray
     method: str
     residuals: np.ndarray
+    constraint_residual: Any = 0.0
 
 
 def choose_method(n_dof: int, kind: str = "sparse") -> str:
@@ -111,60 +116,58 @@ def choose_method(n_dof: int, kind: str = "sparse") -> str:
     return "dense" if n_dof <= DENSE_MAX_DOF else "lanczos"
 
 
-def _kind(A: Any, function: str) -> tuple[str, Any]:
+def _kind(A: Any) -> tuple[str, Any]:
     if sp.issparse(A):
         if A.ndim != 2 or A.shape[0] != A.shape[1]:
-            raise ValueError(f"{function}: `A` must be square, got shape {A.shape}.")
+            raise ValueError(f"`A` must be square, got shape {A.shape}.")
         return "sparse", sp.csr_array(A, dtype=np.float64)
     if isinstance(A, sla.LinearOperator):
         if A.shape[0] != A.shape[1]:
-            raise ValueError(f"{function}: `A` must be square, got shape {A.shape}.")
+            raise ValueError(f"`A` must be square, got shape {A.shape}.")
         return "operator", A
     try:
         arr = np.asarray(A)
     except Exception as exc:
         raise TypeError(
-            f"{function}: `A` must be a dense array, a scipy.sparse matrix or a "
+            f"`A` must be a dense array, a scipy.sparse matrix or a "
             f"scipy.sparse.linalg.LinearOperator, got {type(A).__name__} ({exc})."
         ) from exc
     if arr.dtype.kind not in "biuf":
         raise TypeError(
-            f"{function}: `A` must be a real matrix (a dense array, scipy.sparse matrix or "
+            f"`A` must be a real matrix (a dense array, scipy.sparse matrix or "
             f"LinearOperator), got {type(A).__name__} with dtype {arr.dtype}."
         )
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
-        raise ValueError(f"{function}: `A` must be a square matrix, got shape {arr.shape}.")
+        raise ValueError(f"`A` must be a square matrix, got shape {arr.shape}.")
     if arr.dtype.kind == "f" and arr.dtype.itemsize < 8:
-        from .precision import PrecisionError
-
         raise PrecisionError(
-            f"{function}: `A` is {arr.dtype}; eigenpairs need float64 (about 7 digits are "
+            f"`A` is {arr.dtype}; eigenpairs need float64 (about 7 digits are "
             "not enough for the soft modes). Pass A.astype(np.float64)."
         )
     return "dense", arr.astype(np.float64, copy=False)
 
 
-def _check_values(kind: str, A: Any, function: str) -> None:
+def _check_values(kind: str, A: Any) -> None:
     """Finite and symmetric (explicit matrices only)."""
     if kind == "operator":
         return
     values = A.data if kind == "sparse" else A
     if not np.isfinite(values).all():
         raise ValueError(
-            f"{function}: `A` contains NaN or inf; check how it was built (overlapping "
+            "`A` contains NaN or inf; check how it was built (overlapping "
             "atoms, a division by zero)."
         )
     scale = float(np.abs(values).max()) if values.size else 0.0
     asym = abs(A - A.T).max() if kind == "sparse" else np.abs(A - A.T).max()
     if float(asym) > 1e-8 * max(scale, 1e-300):
         raise ValueError(
-            f"{function}: `A` is not symmetric (max |A - A^T| = {float(asym):.3g}, max |A| "
+            f"`A` is not symmetric (max |A - A^T| = {float(asym):.3g}, max |A| "
             f"= {scale:.3g}); these solvers need a symmetric matrix. Symmetrise it, "
             "(A + A.T) / 2, or check how it was assembled."
         )
 
 
-def _constraints(D: Any, n: int, k: int, function: str) -> np.ndarray:
+def _constraints(D: Any, n: int, k: int) -> np.ndarray:
     if D is None:
         Dn = np.zeros((n, 0))
     else:
@@ -173,38 +176,24 @@ def _constraints(D: Any, n: int, k: int, function: str) -> np.ndarray:
             Dn = Dn[:, None]
         if Dn.ndim != 2 or Dn.shape[0] != n:
             raise ValueError(
-                f"{function}: `constraints` must have shape ({n}, c), one column per known "
+                f"`constraints` must have shape ({n}, c), one column per known "
                 f"zero mode (e.g. rigid_body_modes(R, masses)), got shape {np.shape(D)}."
             )
         if not np.isfinite(Dn).all():
-            raise ValueError(f"{function}: `constraints` contains NaN or inf.")
+            raise ValueError("`constraints` contains NaN or inf.")
         gram = Dn.T @ Dn
         if np.abs(gram - np.eye(Dn.shape[1])).max() > 1e-8:
             raise ValueError(
-                f"{function}: the columns of `constraints` must be orthonormal "
+                f"the columns of `constraints` must be orthonormal "
                 f"(max |DᵀD - I| = {np.abs(gram - np.eye(Dn.shape[1])).max():.3g}); "
                 "orthonormalise them, e.g. with np.linalg.qr(D)[0]."
             )
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= n - Dn.shape[1]:
         raise ValueError(
-            f"{function}: `k` must be an integer from 1 to n - c = {n - Dn.shape[1]} (n = {n} "
+            f"`k` must be an integer from 1 to n - c = {n - Dn.shape[1]} (n = {n} "
             f"rows, c = {Dn.shape[1]} constraints), got {k!r}."
         )
     return Dn
-
-
-def _matmul(kind: str, A: Any, X: np.ndarray) -> np.ndarray:
-    return A @ X if kind != "operator" else A.matmat(X)
-
-
-def _upper_bound(kind: str, A: Any) -> float:
-    """A number above the largest |eigenvalue| of A (Gershgorin, or a Lanczos estimate)."""
-    if kind == "sparse":
-        return float(abs(A).sum(axis=1).max())
-    if kind == "dense":
-        return float(np.abs(A).sum(axis=1).max())
-    top = sla.eigsh(A, k=1, which="LM", tol=1e-3, return_eigenvectors=False)
-    return 1.5 * float(abs(top[0]))
 
 
 def deflated_matrix(A: Any, D: Any, shift: Any) -> Any:
@@ -253,89 +242,120 @@ def shift_above_spectrum(A: Any) -> Any:
     return jnp.where(bound > 0, 2.0 * bound, 1.0)
 
 
-def _deflated(kind: str, A: Any, D: np.ndarray, shift: float) -> sla.LinearOperator:
-    """The operator x -> P A P x + shift D Dᵀ x."""
-    n = A.shape[0]
-
-    def matmat(X: np.ndarray) -> np.ndarray:
-        X = X.reshape(n, -1)
-        C = D.T @ X
-        Y = _matmul(kind, A, X - D @ C)
-        return Y - D @ (D.T @ Y) + shift * (D @ C)
-
-    return sla.LinearOperator(
-        (n, n), matvec=matmat, rmatvec=matmat, matmat=matmat, dtype=np.float64
-    )
+def kind_of(A: Any) -> str:
+    """How :func:`solve` treats A: "sparse", "operator" or "dense" (no checks)."""
+    if sp.issparse(A):
+        return "sparse"
+    if isinstance(A, sla.LinearOperator):
+        return "operator"
+    return "dense"
 
 
-def _residuals(kind: str, A: Any, D: np.ndarray, w: np.ndarray, V: np.ndarray) -> np.ndarray:
-    AV = _deflated(kind, A, D, 0.0).matmat(V)
-    return np.linalg.norm(AV - V * w, axis=0)
+def _dense(kind: str, A: Any, D: Any, k: int) -> tuple[Any, Any, Any]:
+    """The k lowest eigenpairs of P A P + s D Dᵀ (s above the spectrum) by LAPACK ``eigh``.
 
-
-def _finish(
-    kind: str, A: Any, D: np.ndarray, w: np.ndarray, V: np.ndarray, method: str
-) -> Eigenpairs:
-    order = np.argsort(w)
-    w, V = np.asarray(w)[order], np.asarray(V)[:, order]
-    if D.shape[1]:
-        V = V - D @ (D.T @ V)  # remove the rounding-level leakage into D
-    V, _ = np.linalg.qr(V)
-    # Rayleigh-Ritz on the final basis: orthonormal, and the best eigenvalues it holds.
-    AV = _deflated(kind, A, D, 0.0).matmat(V)
-    w, U = np.linalg.eigh(0.5 * (V.T @ AV + AV.T @ V))
-    V = V @ U
-    return Eigenpairs(w, V, method, _residuals(kind, A, D, w, V))
-
-
-def _dense(kind: str, A: Any, D: np.ndarray, k: int) -> Eigenpairs:
+    Concrete matrices go to SciPy (MRRR, only the k lowest pairs); a traced JAX matrix
+    (inside ``jit``) to ``jnp.linalg.eigh`` of the same deflated matrix.
+    """
     if kind == "sparse":
         A = A.toarray()
     elif kind == "operator":
         A = A.matmat(np.eye(A.shape[0]))
         A = 0.5 * (A + A.T)
-    shift = 1.0 + 2.0 * _upper_bound("dense", A)
-    PAP = deflated_matrix(A, D, shift)
+    if not (is_concrete(A) and is_concrete(D)):
+        PAP = deflated_matrix(A, D, shift_above_spectrum(A))
+        w, V = jnp.linalg.eigh(0.5 * (PAP + PAP.T))
+        w, V = w[:k], V[:, :k]
+        residual = jnp.linalg.norm(deflated_matrix(A, D, 0.0) @ V - V * w, axis=0)
+        return w, V, residual
+    A, D = np.asarray(A, dtype=np.float64), np.asarray(D, dtype=np.float64)
+    PAP = deflated_matrix(A, D, 1.0 + 2.0 * _iterative.upper_bound("dense", A))
     w, V = la.eigh(0.5 * (PAP + PAP.T), subset_by_index=[0, k - 1], driver="evr")
-    return Eigenpairs(w, V, "dense", _residuals("dense", A, D, w, V))
+    return w, V, _iterative.residuals("dense", A, D, w, V)
 
 
-def _woodbury_solver(A: sp.csr_array, D: np.ndarray, sigma: float) -> sla.LinearOperator:
-    """Apply P (P A P - σI)^{-1} P by one sparse LU of A - σI and a rank-2c correction.
+def _constraint_residual(kind: str, A: Any, D: Any) -> Any:
+    if D.shape[1] == 0:
+        return 0.0
+    AD = A.matmat(np.asarray(D)) if kind == "operator" else A @ D
+    if is_concrete(AD):
+        return float(np.linalg.norm(np.asarray(AD), axis=0).max())
+    return jnp.max(jnp.linalg.norm(AD, axis=0))
 
-    P A P - σI = (A - σI) + U S Uᵀ with U = [D, W], W = A D, G = Dᵀ A D and
-    S = [[G, -I], [-I, 0]] (expand (1 - DDᵀ) A (1 - DDᵀ)); S⁻¹ = [[0, -I], [-I, -G]].
-    Woodbury: (M + U S Uᵀ)⁻¹ = M⁻¹ - M⁻¹ U (S⁻¹ + Uᵀ M⁻¹ U)⁻¹ Uᵀ M⁻¹. The capacitance
-    matrix stays well conditioned when W ≈ 0 (an exact null space), since its off-diagonal
-    blocks are -I. Reference: G. H. Golub, C. F. Van Loan, *Matrix Computations*, 4th ed.
-    (2013), sec. 2.1.4.
+
+def solve(
+    A: Any,
+    k: int,
+    *,
+    constraints: Any = None,
+    method: str = "auto",
+    block_size: int = 3,
+    tol: float | None = None,
+    sigma: float | None = None,
+    maxiter: int | None = None,
+    seed: int = 0,
+) -> Eigenpairs:
+    r"""The one eigen-solve behind every mode in the library; **no input checks**.
+
+    :func:`lowest_eigenpairs`, :func:`jaxnm_course.normal_modes`,
+    :func:`jaxnm_course.enm.anm` and :func:`jaxnm_course.enm.gnm` check their inputs at
+    their boundary, then call this. It picks the method (``"auto"``:
+    :func:`choose_method`; dense whenever few eigenpairs are left besides the k wanted),
+    removes the constraints D exactly (P = 1 - D Dᵀ, :func:`deflated_matrix` for dense
+    matrices, the same deflation as an operator for the iterative methods), and returns
+    orthonormal vectors with their residuals.
+
+    Args:
+        A: symmetric float64 matrix (n, n), already checked: a NumPy or JAX array (may be
+            traced, dense method only), a ``scipy.sparse`` matrix or a ``LinearOperator``.
+        k: number of eigenpairs, 1 <= k <= n - c.
+        constraints: D, orthonormal columns (n, c), or None.
+        method: one of :data:`METHODS` ("eigsh" needs an explicit matrix).
+        block_size: d of the block-Jacobi preconditioner ("lobpcg").
+        tol: see :func:`lowest_eigenpairs`.
+        sigma: see :func:`lowest_eigenpairs`.
+        maxiter: see :func:`lowest_eigenpairs`.
+        seed: see :func:`lowest_eigenpairs`.
+
+    Returns:
+        :class:`Eigenpairs`, ascending (NumPy arrays, JAX arrays if A was traced).
+
+    Raises:
+        ValueError: "eigsh" on a LinearOperator; no convergence.
     """
+    kind = kind_of(A)
     n = A.shape[0]
-    M = (A - sigma * sp.eye_array(n, format="csr")).tocsc()
-    lu = sla.splu(M, permc_spec="MMD_AT_PLUS_A")
+    D = np.zeros((n, 0)) if constraints is None else constraints
     c = D.shape[1]
-    if c:
-        W = A @ D
-        G = D.T @ W
-        U = np.hstack([D, W])
-        Z = lu.solve(U)
-        eye = np.eye(c)
-        S_inv = np.block([[np.zeros((c, c)), -eye], [-eye, -G]])
-        cap = la.lu_factor(S_inv + U.T @ Z)
+    if method == "auto":
+        method = choose_method(n, kind)
+    if method == "eigsh" and kind == "operator":
+        raise ValueError(
+            "method 'eigsh' (shift-invert) factorises A, so it needs an explicit matrix; use "
+            "'lanczos' or 'lobpcg' for a LinearOperator."
+        )
+    if k == 0:  # nothing left besides the constraints (a lone atom)
+        w, V, res, method = np.zeros(0), np.zeros((n, 0)), np.zeros(0), "dense"
+    elif method == "dense" or n - c <= max(2 * k + 2, 20):
+        w, V, res = _dense(kind, A, D, int(k))
+        method = "dense"
+    else:
+        w, V, res = _iterative.iterative(
+            kind,
+            np.asarray(A, dtype=np.float64) if kind == "dense" else A,
+            np.asarray(D, dtype=np.float64),
+            int(k),
+            method,
+            tol=tol,
+            sigma=sigma,
+            block_size=block_size,
+            maxiter=maxiter,
+            seed=seed,
+        )
+    return Eigenpairs(w, V, method, res, _constraint_residual(kind, A, D))
 
-    def solve(X: np.ndarray) -> np.ndarray:
-        X = X.reshape(n, -1)
-        if c:
-            X = X - D @ (D.T @ X)
-        Y = lu.solve(X)
-        if c:
-            Y = Y - Z @ la.lu_solve(cap, U.T @ Y)
-            Y = Y - D @ (D.T @ Y)
-        return Y
 
-    return sla.LinearOperator((n, n), matvec=solve, matmat=solve, dtype=np.float64)
-
-
+@public
 def block_jacobi_preconditioner(A: Any, block_size: int = 3) -> sla.LinearOperator:
     """Inverse of the d×d diagonal blocks of A, as a LinearOperator (for LOBPCG).
 
@@ -349,37 +369,22 @@ def block_jacobi_preconditioner(A: Any, block_size: int = 3) -> sla.LinearOperat
     Returns:
         A LinearOperator (n, n) applying the block-diagonal inverse.
     """
-    function = "block_jacobi_preconditioner"
-    kind, A = _kind(A, function)
+    kind, A = _kind(A)
     if kind == "operator":
         raise TypeError(
-            f"{function}: `A` must be an explicit matrix (dense or sparse): the diagonal "
-            "blocks of a matrix-free operator are not available."
+            "`A` must be an explicit matrix (dense or sparse): the diagonal blocks of a "
+            "matrix-free operator are not available."
         )
-    d = int(block_size)
-    n = A.shape[0]
-    if d < 1 or n % d:
+    if isinstance(block_size, bool) or not isinstance(block_size, int | np.integer):
+        raise TypeError(f"`block_size` must be an integer, got {block_size!r}.")
+    if block_size < 1 or A.shape[0] % block_size:
         raise ValueError(
-            f"{function}: `block_size` must divide the size of A ({n}), got {block_size}."
+            f"`block_size` must divide the size of A ({A.shape[0]}), got {block_size}."
         )
-    m = n // d
-    blocks = np.empty((m, d, d))
-    for a in range(d):
-        for b in range(d):
-            diag = A.diagonal(b - a)
-            blocks[:, a, b] = diag[np.arange(m) * d + min(a, b)]
-    trace = np.abs(np.trace(blocks, axis1=1, axis2=2))
-    reg = 1e-8 * np.where(trace > 0, trace, 1.0)
-    inv = np.linalg.inv(blocks + reg[:, None, None] * np.eye(d))
-
-    def apply(X: np.ndarray) -> np.ndarray:
-        shape = X.shape
-        Y = np.einsum("iab,ibk->iak", inv, X.reshape(m, d, -1))
-        return Y.reshape(shape)
-
-    return sla.LinearOperator((n, n), matvec=apply, matmat=apply, dtype=np.float64)
+    return _iterative.block_jacobi(A, int(block_size))
 
 
+@public
 def lowest_eigenpairs(
     A: Any,
     k: int,
@@ -426,87 +431,20 @@ def lowest_eigenpairs(
             matrix-free operator; no convergence.
         TypeError: A is not a matrix or operator.
     """
-    function = "lowest_eigenpairs"
-    require_x64(function)
+    require_x64("lowest_eigenpairs")
     if method not in METHODS:
-        raise ValueError(f"{function}: `method` must be one of {METHODS}, got {method!r}.")
-    kind, A = _kind(A, function)
-    n = A.shape[0]
-    D = _constraints(constraints, n, k, function)
-    _check_values(kind, A, function)
-    if method == "auto":
-        method = choose_method(n, kind)
-    if method == "dense" or n - D.shape[1] <= max(2 * k + 2, 20):
-        return _dense(kind, A, D, int(k))
-    rng = np.random.default_rng(seed)
-    v0 = rng.standard_normal(n)
-    if D.shape[1]:
-        v0 -= D @ (D.T @ v0)
-    scale = _upper_bound(kind, A)
-    try:
-        if method == "eigsh":
-            if kind == "operator":
-                raise ValueError(
-                    f"{function}: method 'eigsh' (shift-invert) factorises A, so it needs an "
-                    "explicit matrix; use 'lanczos' or 'lobpcg' for a LinearOperator."
-                )
-            As = sp.csr_array(A)
-            if sigma is None:
-                sigma = -1e-3 * max(float(np.abs(As.diagonal()).mean()), 1e-300)
-            op = _woodbury_solver(As, D, float(sigma))
-            ncv = min(n - D.shape[1], max(2 * k + 1, 20))
-            nu, V = sla.eigsh(
-                op,
-                k=k,
-                which="LA",
-                tol=1e-10 if tol is None else tol,
-                v0=v0,
-                ncv=ncv,
-                maxiter=maxiter,
-            )
-            w = sigma + 1.0 / nu
-        elif method == "lanczos":
-            shift = 1.0 + 2.0 * scale
-            op = _deflated(kind, A, D, shift)
-            ncv = min(n, max(3 * k, 60))
-            w, V = sla.eigsh(
-                op,
-                k=k,
-                which="SA",
-                tol=1e-8 if tol is None else tol,
-                v0=v0,
-                ncv=ncv,
-                maxiter=maxiter,
-            )
-        else:
-            pre = None if kind == "operator" else block_jacobi_preconditioner(A, block_size)
-            m = min(n - D.shape[1], k + 10) if n - D.shape[1] > 5 * (k + 10) else k
-            X = rng.standard_normal((n, m))
-            with warnings.catch_warnings():
-                # LOBPCG warns when some of its extra (unwanted) vectors are unconverged;
-                # the residuals of the k wanted pairs are checked below instead.
-                warnings.simplefilter("ignore", UserWarning)
-                w, V = sla.lobpcg(
-                    A if kind != "dense" else sla.aslinearoperator(A),
-                    X,
-                    M=pre,
-                    Y=D if D.shape[1] else None,
-                    tol=(1e-8 if tol is None else tol) * scale,
-                    maxiter=500 if maxiter is None else maxiter,
-                    largest=False,
-                )
-            order = np.argsort(w)[:k]
-            w, V = w[order], V[:, order]
-    except sla.ArpackNoConvergence as exc:
-        raise ValueError(
-            f"{function}: ARPACK ({method}) did not converge ({exc}); raise `maxiter` or "
-            "`tol`, or try another method."
-        ) from exc
-    result = _finish(kind, A, D, w, V, method)
-    if (result.residuals > 1e-4 * max(scale, 1e-300)).any():
-        raise ValueError(
-            f"{function}: {method} did not converge (largest residual "
-            f"{result.residuals.max():.3g}, |A| ~ {scale:.3g}); raise `maxiter`, or use "
-            "another method."
-        )
-    return result
+        raise ValueError(f"`method` must be one of {METHODS}, got {method!r}.")
+    kind, A = _kind(A)
+    D = _constraints(constraints, A.shape[0], k)
+    _check_values(kind, A)
+    return solve(
+        A,
+        int(k),
+        constraints=D,
+        method=method,
+        block_size=block_size,
+        tol=tol,
+        sigma=sigma,
+        maxiter=maxiter,
+        seed=seed,
+    )

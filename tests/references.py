@@ -48,3 +48,9 @@ def analytic_spring_hessian(R: np.ndarray, k: np.ndarray, r0: np.ndarray) -> np.
         H[3 * i : 3 * i + 3, 3 * i : 3 * i + 3] -= block
         H[3 * j : 3 * j + 3, 3 * j : 3 * j + 3] -= block
     return H
+
+
+def tetrahedron(a: float = 3.8) -> np.ndarray:
+    """Regular tetrahedron of edge a (Å): alternate corners of a cube of side a/√2."""
+    c = np.array([[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]], dtype=float)
+    return c * a / (2 * np.sqrt(2)) + np.array([0.3, -0.2, 0.1])

@@ -1,9 +1,12 @@
 """Elastic network models: analytic spectra, invariants, autodiff vs analytic, bad input.
 
 Every expected number here comes from a hand derivation (in the comments), an independent
-code path (the whole-system ``jax.hessian`` of the ANM energy, ``normal_modes`` with its
-QR complement basis, a plain-NumPy Hessian loop), or a symmetry argument; none is copied
-from the code under test. ProDy comparisons are in ``test_enm_prody.py``.
+code path (the whole-system ``jax.hessian`` of the ANM energy, a plain-NumPy Hessian loop,
+and a dense diagonalisation in an orthonormal complement of the rigid-body motions built
+inside the test), or a symmetry argument; none is copied from the code under test.
+``normal_modes`` and ``anm`` are *not* independent of each other: both end in the same
+solve (``jaxnm_course.modes.solve_modes``), so comparing them only checks that ``anm``
+builds the same Hessian. ProDy comparisons are in ``test_enm_prody.py``.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from hypothesis import strategies as st
 import jaxnm_course as nm
 from jaxnm_course import enm
 from jaxnm_course.precision import PrecisionError
-from tests.references import analytic_spring_hessian, numpy_anm_hessian
+from tests.references import analytic_spring_hessian, numpy_anm_hessian, tetrahedron
 from tests.strategies import N_CLOUD, clouds, rotations
 
 GAMMA = 1.7  # a spring constant that is not 1, so a missing factor of gamma shows
@@ -32,12 +35,6 @@ GAMMA = 1.7  # a spring constant that is not 1, so a missing factor of gamma sho
 def triangle(a: float = 3.8) -> np.ndarray:
     """Equilateral triangle of side a (Å), in the xy plane, off the origin."""
     return np.array([[0.0, 0.0, 0.0], [a, 0.0, 0.0], [a / 2, a * np.sqrt(3) / 2, 0.0]]) + 1.0
-
-
-def tetrahedron(a: float = 3.8) -> np.ndarray:
-    """Regular tetrahedron of edge a (Å): alternate corners of a cube of side a/√2."""
-    c = np.array([[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]], dtype=float)
-    return c * a / (2 * np.sqrt(2)) + np.array([0.3, -0.2, 0.1])
 
 
 def chain(n: int, spacing: float = 3.8) -> np.ndarray:
@@ -91,6 +88,9 @@ def test_gnm_complete_graph():
     R = np.concatenate([R, R + np.array([5.0, 1.0, -2.0])])  # 8 atoms, all within 20 Å
     modes = nm.gnm(R, cutoff=20.0, gamma=GAMMA, n_modes=None)
     assert modes.n_rigid == 1
+    # One scalar per residue and no time scale: dim 1, no frequencies.
+    assert modes.dim == 1
+    assert modes.frequencies is None
     assert modes.vectors.shape == (8, 7)
     np.testing.assert_allclose(modes.eigenvalues, 8 * GAMMA * np.ones(7), rtol=1e-12)
     # The degenerate eigenvectors span exactly the complement of the uniform vector.
@@ -342,7 +342,8 @@ def test_negative_spring_constants_are_refused():
 
 
 def test_anm_matches_normal_modes_with_residue_masses(ubiquitin):
-    # normal_modes projects with an explicit QR complement basis: an independent solver.
+    # Same Hessian, same solve (modes.solve_modes): a consistency check of anm's pipeline
+    # (contacts, blocks, assembly, masses), not an independent solver; see the next test.
     s = ubiquitin
     m = nm.residue_masses(s.resnames)
     a = nm.anm(s.R, cutoff=15.0, gamma=GAMMA, n_modes=None, masses=m)
@@ -354,6 +355,62 @@ def test_anm_matches_normal_modes_with_residue_masses(ubiquitin):
     overlap = np.abs(np.sum(np.asarray(a.vectors) * np.asarray(ref.vectors), axis=0))
     np.testing.assert_allclose(overlap, 1.0, atol=1e-8)
     assert float(a.rigid_residual) < 1e-10
+
+
+def complement_modes(H: np.ndarray, R: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Internal modes by a route that shares nothing with the library's solver.
+
+    Rigid-body motions written out here (mass-weighted translations sqrt(m_i) e_a and
+    rotations sqrt(m_i) e_a x (r_i - r_com)), an orthonormal basis C of their complement
+    from one QR of [T | random] (its first 6 columns span T, the rest is orthogonal to
+    them), and NumPy's eigh of Cᵀ H_mw C: the eigenvalues are those of H_mw on the
+    internal space, the modes C U (no deflation, no shift, no subset selection).
+    """
+    n = len(R)
+    x = R - (m[:, None] * R).sum(0) / m.sum()
+    sq = np.sqrt(m)[:, None]
+    T = [(sq * np.eye(3)[a]).reshape(-1) for a in range(3)]
+    T += [(sq * np.cross(np.eye(3)[a], x)).reshape(-1) for a in range(3)]
+    T = np.stack(T, axis=1)
+    rng = np.random.default_rng(7)
+    Q, _ = np.linalg.qr(np.hstack([T, rng.standard_normal((3 * n, 3 * n - 6))]))
+    C = Q[:, 6:]
+    assert np.abs(C.T @ T).max() < 1e-10 * np.abs(T).max()
+    s = np.repeat(1 / np.sqrt(m), 3)
+    w, U = np.linalg.eigh(C.T @ (H * s[:, None] * s[None, :]) @ C)
+    return w, C @ U
+
+
+@pytest.mark.parametrize("masses", ["unit", "residue"])
+def test_anm_against_an_independent_complement_basis(masses, ubiquitin):
+    # Hessian from the plain loop (numpy_anm_hessian), not the library's assembly.
+    s = ubiquitin
+    m = np.ones(len(s.R)) if masses == "unit" else np.asarray(nm.residue_masses(s.resnames))
+    w, L = complement_modes(numpy_anm_hessian(s.R, 15.0, GAMMA), s.R, m)
+    a = nm.anm(s.R, cutoff=15.0, gamma=GAMMA, n_modes=None, masses=None if masses == "unit" else m)
+    assert a.n_rigid == 6
+    assert a.dim == 3
+    # eigh is backward stable: |dλ| <~ n eps |H_mw| ~ 228 * 2e-16 * 60 ~ 3e-12 here.
+    np.testing.assert_allclose(a.eigenvalues, w, rtol=1e-10, atol=1e-11)
+    # Subspaces of the 20 lowest (each nondegenerate in ubiquitin: gaps > 1e-3 relative):
+    # mode by mode, |<l_ours, l_ref>| = 1 up to (error / gap) ~ 1e-9.
+    assert np.min(np.diff(w[:21]) / w[1:21]) > 1e-3
+    cos = np.abs(np.sum(np.asarray(a.mw_vectors)[:, :20] * L[:, :20], axis=0))
+    np.testing.assert_allclose(cos, 1.0, atol=1e-8)
+
+
+def test_tetrahedron_against_an_independent_complement_basis():
+    # Degenerate spectrum {1, 1, 2, 2, 2, 4} gamma: compare eigenspace projectors.
+    R = tetrahedron()
+    w, L = complement_modes(numpy_anm_hessian(R, 10.0, GAMMA), R, np.ones(4))
+    np.testing.assert_allclose(w, GAMMA * np.array([1, 1, 2, 2, 2, 4.0]), rtol=1e-12)
+    a = nm.anm(R, cutoff=10.0, gamma=GAMMA, n_modes=None)
+    np.testing.assert_allclose(a.eigenvalues, w, rtol=1e-12)
+    V = np.asarray(a.mw_vectors)
+    for group in (slice(0, 2), slice(2, 5), slice(5, 6)):
+        np.testing.assert_allclose(
+            V[:, group] @ V[:, group].T, L[:, group] @ L[:, group].T, atol=1e-12
+        )
 
 
 def test_anm_modes_are_eigenvectors_orthogonal_to_rigid_motion(ubi):
@@ -495,7 +552,7 @@ def test_bad_arguments():
         nm.anm(R, n_modes=7)
     with pytest.raises(ValueError, match=r"`n_modes` = 0 is out of range"):
         nm.gnm(R, n_modes=0)
-    with pytest.raises(ValueError, match=r"out of range: this network has 6 internal"):
+    with pytest.raises(ValueError, match=r"out of range: there are 6 internal"):
         nm.anm(R)  # the default n_modes=20 is more than a tetrahedron has
     with pytest.raises(TypeError, match=r"`n_modes` must be a positive integer or None"):
         nm.anm(R, n_modes=2.5)
@@ -520,7 +577,7 @@ def test_bad_arguments():
         enm.assemble_hessian(4, pairs, np.ones((5, 3, 3)))
     with pytest.raises(ValueError, match=r"indices outside 0..3"):
         enm.anm_super_elements(R, pairs + 1)
-    with pytest.raises(ValueError, match=r"joins atom 2 to itself"):
+    with pytest.raises(ValueError, match=r"couples atom 2 to itself"):
         enm.anm_super_elements(R, np.array([[0, 1], [2, 2]]))
     with pytest.raises(TypeError, match=r"`pairs` must be integer atom indices"):
         enm.anm_super_elements(R, pairs.astype(float))

@@ -166,24 +166,26 @@ def test_iterative_solvers_give_the_dense_lowest_modes(adk, solver):
 
 
 def test_auto_solver_goes_iterative_above_the_threshold_only(adk, monkeypatch):
+    # normal_modes, anm and gnm share one solve (solvers.solve); record what it ran.
     R, H, m, ref = adk
     calls = []
-    real = nm.solvers.lowest_eigenpairs
+    real = nm.solvers.solve
 
     def spy(*args, **kwargs):
-        calls.append(kwargs["method"])
-        return real(*args, **kwargs)
+        result = real(*args, **kwargs)
+        calls.append(result.method)
+        return result
 
-    monkeypatch.setattr(nm.solvers, "lowest_eigenpairs", spy)
+    monkeypatch.setattr(nm.solvers, "solve", spy)
     few = nm.normal_modes(H, m, R, n_modes=5)  # 642 rows <= DENSE_MAX_DOF: dense, truncated
-    assert calls == []
+    assert calls == ["dense"]
     np.testing.assert_allclose(few.eigenvalues, ref.eigenvalues[:5], rtol=1e-12)
     monkeypatch.setattr(nm.solvers, "DENSE_MAX_DOF", 100)
     got = nm.normal_modes(H, m, R, n_modes=5)
-    assert calls == ["lanczos"]
+    assert calls == ["dense", "lanczos"]
     np.testing.assert_allclose(got.eigenvalues, ref.eigenvalues[:5], rtol=1e-8)
     nm.normal_modes(H, m, R)  # all modes asked for: always dense
-    assert calls == ["lanczos"]
+    assert calls == ["dense", "lanczos", "dense"]
 
 
 @pytest.mark.parametrize(
@@ -193,10 +195,15 @@ def test_auto_solver_goes_iterative_above_the_threshold_only(adk, monkeypatch):
         ({"solver": "lanczos"}, "n_modes"),
         ({"n_modes": 0}, "between 1 and 636"),
         ({"n_modes": 637}, "between 1 and 636"),
-        ({"n_modes": 2.5}, "integer"),
     ],
 )
 def test_bad_solver_arguments(adk, kwargs, match):
     R, H, m, _ = adk
     with pytest.raises(ValueError, match=match):
         nm.normal_modes(H, m, R, **kwargs)
+
+
+def test_n_modes_of_the_wrong_type_is_a_type_error(adk):
+    R, H, m, _ = adk
+    with pytest.raises(TypeError, match=r"normal_modes: `n_modes` must be a positive integer"):
+        nm.normal_modes(H, m, R, n_modes=2.5)

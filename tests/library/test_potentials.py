@@ -307,19 +307,22 @@ def test_empty_lists_give_zero_energy():
 
 
 @pytest.mark.parametrize(
-    ("bonds", "match"),
+    ("bonds", "error", "match"),
     [
-        ([(0.0, 1.0)], "integer"),
-        ([(True, False)], "integer"),
-        ((0, 1), "wrap it in a list"),
-        ([(0, 1, 2)], r"shape \(K, 2\)"),
-        ([(0, -1)], "negative"),
-        ([(1, 1)], "same atom"),
-        ([(0, 1), (1,)], "rectangular"),
+        ([(0.0, 1.0)], TypeError, "integer"),
+        ([(True, False)], TypeError, "integer"),
+        ((0, 1), ValueError, "wrap it in a list"),
+        ([(0, 1, 2)], ValueError, r"shape \(P, 2\)"),
+        ([(0, -1)], ValueError, "negative"),
+        ([(1, 1)], ValueError, "same atom"),
+        ([(0, 1), (1, 0)], ValueError, "twice"),
+        ([(0, 1), (1,)], ValueError, "rectangular"),
     ],
 )
-def test_bond_list_validation(bonds, match):
-    with pytest.raises(ValueError, match=match):
+def test_bond_list_validation(bonds, error, match):
+    # One pair-list rule (jaxnm_course.network.check_pairs): TypeError for a non-integer
+    # dtype, ValueError for a bad value (shape, index, self pair, repeated pair).
+    with pytest.raises(error, match="bond_energy: .*" + match):
         P.bond_energy(P.harmonic(1.0, 1.0), bonds)
 
 
@@ -344,7 +347,7 @@ def test_pair_energy_checks_the_number_of_atoms():
         P.pair_energy(P.lennard_jones(1.0, 1.0), 3)(jnp.ones((4, 3)))
     with pytest.raises(ValueError, match=">= 1"):
         P.all_pairs(0)
-    with pytest.raises(ValueError, match="integer"):
+    with pytest.raises(TypeError, match="integer"):
         P.all_pairs(True)
 
 
@@ -352,7 +355,7 @@ def test_traced_index_lists_are_refused():
     def build(bonds):
         return P.bond_energy(P.harmonic(1.0, 1.0), bonds)(jnp.ones((2, 3)))
 
-    with pytest.raises(ValueError, match="traced"):
+    with pytest.raises(TypeError, match="traced"):
         jax.jit(build)(jnp.array([[0, 1]]))
 
 

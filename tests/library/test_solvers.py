@@ -19,7 +19,7 @@ import pytest
 import scipy.sparse as sp
 
 import jaxnm_course as nm
-from jaxnm_course import enm, solvers, sparse
+from jaxnm_course import enm, network, solvers, sparse
 from jaxnm_course.structures import globular_cloud as cloud
 
 ITERATIVE = ("eigsh", "lanczos", "lobpcg")
@@ -165,9 +165,9 @@ def test_auto_goes_sparse_above_the_threshold_without_a_dense_matrix(monkeypatch
     def forbidden(*args, **kwargs):
         raise AssertionError("a dense Hessian was formed")
 
-    monkeypatch.setattr(enm, "assemble_hessian", forbidden)
-    monkeypatch.setattr(enm, "_dense_lowest", forbidden)
-    monkeypatch.setitem(enm._SOLVER_FUNCTIONS, "dense", forbidden)
+    # The one dense assembly (network) and the one dense eigen-solve (solvers).
+    monkeypatch.setattr(network._springs, "assemble_dense", forbidden)
+    monkeypatch.setattr(solvers, "_dense", forbidden)
     got = enm.anm(R, 15.0, n_modes=10)
     np.testing.assert_allclose(got.eigenvalues, ref.eigenvalues, rtol=1e-8)
     auto = enm.anm(R, 15.0, n_modes=10, method="autodiff")

@@ -91,13 +91,15 @@ def build(subs: Path, course: Path, marker: Path) -> None:
         },
     )
     os.symlink(course / "solutions" / "ex01_arith.py", subs / "conftest_forge" / "ex03_link.py")
-    # add is right for positive numbers only (3 visible points), apply_twice is not
-    # attempted, the hidden test fails.
+    # Visible tests not attempted (add raises NotImplementedError for a >= 0, apply_twice is
+    # the stub), the hidden test fails: the first problem is hidden.
     _write(
         subs / "hidden_leak",
         {
             "ex01_arith.py": stub["ex01_arith.py"].replace(
                 '    raise NotImplementedError("ex01: add not implemented yet")',
+                "    if a >= 0:\n"
+                '        raise NotImplementedError("ex01: add not implemented yet")\n'
                 "    return abs(a + b)",
             )
         },

@@ -1,4 +1,5 @@
-"""Without the kernel sandbox the grader refuses to run, unless told --insecure (and says so).
+"""Without the kernel sandbox the grader refuses to run, unless told --insecure (and says so);
+what the sandbox shows a worker.
 
 ``JAXNM_GRADE_NO_NAMESPACES=1`` makes the sandbox look unavailable. The batch holds one
 corrupt zip, which is rejected without starting any worker, so these tests are fast.
@@ -7,6 +8,9 @@ corrupt zip, which is rejected without starting any worker, so these tests are f
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -72,3 +76,46 @@ def test_the_sandbox_shows_the_package_but_not_the_course():
         "7",
         "/tmp/submission/ex01_a.py",
     ]
+
+
+def test_the_support_package_is_readable_but_read_only_in_the_sandbox(tmp_path):
+    """The course's support files reach the worker like the submission, but read-only."""
+    if not sandbox.confinement().available:
+        pytest.skip(sandbox.confinement().detail)
+    (tmp_path / "catalog.py").write_text("REF = 42\n")
+    (tmp_path / "ex01_a.py").write_text("X = 1\n")
+    probe = (
+        "import os, sys\n"
+        "print('read', open('/tmp/support/pkg/catalog.py').read().strip())\n"
+        "for what, path in (('write', '/tmp/support/pkg/catalog.py'),\n"
+        "                   ('add', '/tmp/support/pkg/evil.py'),\n"
+        "                   ('own', '/tmp/submission/scratch.txt')):\n"
+        "    try:\n"
+        "        open(path, 'a').write('x')\n"
+        "        print(what, 'ok')\n"
+        "    except OSError as e:\n"
+        "        print(what, e.strerror)\n"
+        "try:\n"
+        "    os.chmod('/tmp/support/pkg/catalog.py', 0o666)\n"
+        "    print('chmod ok')\n"
+        "except OSError as e:\n"
+        "    print('chmod', e.strerror)\n"
+    )
+    sub = os.open(tmp_path / "ex01_a.py", os.O_RDONLY)
+    sup = os.open(tmp_path / "catalog.py", os.O_RDONLY)
+    try:
+        argv = sandbox.confined_command(
+            [sys.executable, "-I", "-c", probe],
+            [("ex01_a.py", sub)],
+            sandbox.readonly_paths(),
+            ro_files=[("pkg/catalog.py", sup)],
+        )
+        r = subprocess.run(argv, pass_fds=(sub, sup), capture_output=True, text=True, timeout=120)
+    finally:
+        os.close(sub)
+        os.close(sup)
+    lines = r.stdout.splitlines()
+    # Writing the 0444 file fails on its mode first, before the read-only mount is consulted.
+    assert lines[:1] == ["read REF = 42"], r.stdout + r.stderr
+    assert lines[1] in ("write Permission denied", "write Read-only file system"), lines
+    assert lines[2:] == ["add Read-only file system", "own ok", "chmod Read-only file system"]

@@ -70,7 +70,7 @@ def spring_forces(r, k, r0):
 
 
 def batch_energies(r_batch, k, r0):
-    """Spring energies of many configurations at once, without a Python loop.
+    """Spring energies of many configurations at once.
 
     Args:
         r_batch: spring lengths of S configurations, shape (S, B), Å.
@@ -93,12 +93,12 @@ def curvature(f, x):
 
     Args:
         f: a scalar function of a scalar (differentiable with JAX), e.g. a bond potential.
-        x: the point, a float (Å).
+        x: the point, Å: a float or an int (``2`` is the point 2.0).
 
     Returns:
         f''(x), a float64 scalar (shape ()).
     """
-    # HINT: differentiate twice: jax.grad(jax.grad(f)). x must be a float, not an int.
+    # HINT: differentiate twice: jax.grad(jax.grad(f)). jax.grad refuses an int x: convert it.
     raise NotImplementedError("ex01: curvature not implemented yet")
 
 

@@ -41,6 +41,11 @@ def test_spring_forces_vanish_at_rest():
     r0 = np.array([1.0, 1.2, 1.4])
     F = checks.as_array(ex.spring_forces(r0, 5.0, r0), "spring_forces(r0, 5, r0)", (3,))
     checks.close(F, np.zeros(3), "forces at the rest lengths", atol=0.0)
+    # zero forces everywhere would pass the line above: stretched by 0.1 Å, F = -5 · 0.1
+    F = checks.as_array(
+        ex.spring_forces(r0 + 0.1, 5.0, r0), "spring_forces(r0 + 0.1, 5, r0)", (3,)
+    )
+    checks.close(F, np.full(3, -0.5), "forces of springs stretched by 0.1 Å", rtol=1e-12)
 
 
 @pytest.mark.points(3)
@@ -65,8 +70,18 @@ def test_curvature_of_a_morse_potential(D, a, r0, dx):
 @pytest.mark.points(1)
 def test_curvature_of_a_polynomial():
     f = catalog.function("polynomial", coefficients=np.array([1.0, -2.0, 3.0, 0.5]))
-    c = checks.as_float(ex.curvature(f, 2.0), "curvature(1 - 2x + 3x² + x³/2, 2)")
+    c = checks.as_float(ex.curvature(f, 2.0), "curvature(1 - 2x + 3x² + x³/2, 2.0)")
     checks.close(c, 6.0 + 3.0 * 2.0, "polynomial curvature", rtol=1e-12)
+    # an integer point is a point too (jax.grad itself refuses integer inputs)
+    c = checks.as_float(ex.curvature(f, 2), "curvature(1 - 2x + 3x² + x³/2, 2) (an int x)")
+    checks.close(c, 6.0 + 3.0 * 2.0, "polynomial curvature at the integer x = 2", rtol=1e-12)
+
+
+# bond directions: the three axes, and any direction (a bond is not always along x)
+directions = st.one_of(
+    st.sampled_from([(1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, -1.0)]),
+    st.tuples(*[st.floats(-1.0, 1.0)] * 3).filter(lambda u: np.linalg.norm(u) > 0.1),
+).map(lambda u: np.asarray(u) / np.linalg.norm(u))
 
 
 @pytest.mark.points(3)
@@ -75,10 +90,13 @@ def test_curvature_of_a_polynomial():
     stretch=st.floats(1e-6, 1e-4),
     k=st.floats(100.0, 1000.0),
     r0=st.floats(0.9, 1.6),
+    u=directions,
 )
-def test_stretch_energy_keeps_float64_precision(far, stretch, k, r0):
-    R = np.array([[far, -far, far], [far + r0 + stretch, -far, far]])
-    d = R[1, 0] - R[0, 0]  # exact in float64 up to one rounding of the sum
+def test_stretch_energy_keeps_float64_precision(far, stretch, k, r0, u):
+    R = np.array([[far, -far, far], [far, -far, far] + (r0 + stretch) * u])
+    # R[1] - R[0] is exact (Sterbenz: nearby floats), so d is exact up to one rounding of
+    # the norm (≈ 2e-16 Å, a relative 2e-10 of the smallest stretch d - r0 = 1e-6 Å)
+    d = np.linalg.norm(R[1] - R[0])
     E = checks.as_float(ex.stretch_energy(R, k, r0), "stretch_energy(R, k, r0)")
     # float32 rounds 1e4 Å to ~1e-3 Å: no float32 computation gets within 1e-10 of this
     checks.close(E, 0.5 * k * (d - r0) ** 2, "stretch energy (float64)", rtol=1e-8)

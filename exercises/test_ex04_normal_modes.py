@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from jaxnm_exercises import catalog, checks
 from jaxnm_exercises import strategies as S
@@ -14,10 +14,25 @@ ex = load("ex04_normal_modes")
 
 N = S.N_ATOMS
 ZERO = 1.0  # cm⁻¹: |ν̃| below this is a numerical zero
+# a fixed saddle point (every example set sees one): a compressed square-pyramid network
+SADDLE_R = np.array([[0, 0, 0], [2, 0, 0], [0, 2, 0], [2, 2, 0], [1, 1, 1.5]], dtype=float)
+SADDLE_F = np.linspace(0.7, 1.3, 10)
 
 
-def network_hessian(R, k):
-    return np.asarray(nm.hessian(S.spring_network(R, k), R))
+# rest lengths r0 = f × the current distances: f = 1 is a minimum; other f give tension
+# or compression, hence a stationary point of nothing (negative eigenvalues: imaginary modes)
+rest_factors = st.one_of(
+    st.just(np.ones(N * (N - 1) // 2)),
+    st.lists(st.floats(0.6, 1.4), min_size=N * (N - 1) // 2, max_size=N * (N - 1) // 2).map(
+        np.array
+    ),
+)
+
+
+def network_hessian(R, k, f=None):
+    pairs = S.all_pairs(len(R))
+    r0 = np.linalg.norm(R[pairs[:, 1]] - R[pairs[:, 0]], axis=-1) * (1.0 if f is None else f)
+    return np.asarray(nm.hessian(S.spring_network(R, k, r0), R))
 
 
 def modes(H, m, n):
@@ -59,9 +74,10 @@ def test_diatomic_wavenumber_of_hcl():
 
 
 @pytest.mark.points(3)
-@given(R=S.positions(), k=S.spring_constants(), m=S.masses())
-def test_normal_modes_match_the_reference(R, k, m):
-    H = network_hessian(R, k)
+@given(R=S.positions(), k=S.spring_constants(), m=S.masses(), f=rest_factors)
+@example(R=SADDLE_R, k=np.full(10, 5.0), m=np.arange(1.0, 6.0), f=SADDLE_F).via("a saddle")
+def test_normal_modes_match_the_reference(R, k, m, f):
+    H = network_hessian(R, k, f)
     lam, nu, _ = modes(H, m, N)
     ref = nm.normal_modes(H, m, project=False)
     scale = float(np.abs(ref.eigenvalues).max())
@@ -71,9 +87,9 @@ def test_normal_modes_match_the_reference(R, k, m):
 
 
 @pytest.mark.points(2)
-@given(R=S.positions(), k=S.spring_constants(), m=S.masses())
-def test_vectors_solve_H_x_equals_lambda_M_x(R, k, m):
-    H = network_hessian(R, k)
+@given(R=S.positions(), k=S.spring_constants(), m=S.masses(), f=rest_factors)
+def test_vectors_solve_H_x_equals_lambda_M_x(R, k, m, f):
+    H = network_hessian(R, k, f)
     lam, _, x = modes(H, m, N)
     checks.close(
         np.linalg.norm(x, axis=0), np.ones(3 * N), "norm of each Cartesian vector", rtol=1e-10
@@ -84,13 +100,18 @@ def test_vectors_solve_H_x_equals_lambda_M_x(R, k, m):
 
 
 @pytest.mark.points(2)
-@given(R=S.positions(), k=S.spring_constants(), m=S.masses(), c=st.floats(0.1, 10.0))
-def test_frequencies_scale_as_one_over_sqrt_mass(R, k, m, c):
-    H = network_hessian(R, k)
+@given(
+    R=S.positions(), k=S.spring_constants(), m=S.masses(), c=st.floats(0.1, 10.0), f=rest_factors
+)
+def test_frequencies_scale_as_one_over_sqrt_mass(R, k, m, c, f):
+    H = network_hessian(R, k, f)
     _, nu, _ = modes(H, m, N)
     _, nu_heavy, _ = modes(H, c * m, N)
     vib = np.abs(nu) > ZERO * max(1.0, np.sqrt(c))
     checks.close(nu_heavy[vib], nu[vib] / np.sqrt(c), "ν̃(c m) vs ν̃(m) / sqrt(c)", rtol=1e-9)
+    # the scaling alone is met by ν̃ = 0: the values must be the reference's
+    ref = np.asarray(nm.normal_modes(H, m, project=False).frequencies)
+    checks.close(nu[vib], ref[vib], "vibrational wavenumbers vs the reference", rtol=1e-9)
 
 
 @pytest.mark.points(2)

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 from jaxnm_exercises import catalog, checks
 from jaxnm_exercises import strategies as S
 
@@ -75,6 +76,9 @@ def test_rigid_body_modes_have_zero_curvature_at_a_minimum(R, k, m):
     checks.close(
         H_mw @ D, np.zeros_like(D), "H_mw D (no restoring force)", atol=1e-9 * np.abs(H_mw).max()
     )
+    # D = 0 has zero curvature too: D must span the reference's rigid-body space
+    ref = np.asarray(nm.rigid_body_modes(R, m))
+    checks.close(D @ D.T, ref @ ref.T, "projector D Dᵀ vs the reference's", atol=1e-9)
 
 
 @pytest.mark.points(2)
@@ -104,10 +108,20 @@ def test_projection_removes_the_rigid_body_modes(R, k, m):
     checks.close(Pr, P @ H_mw @ P, "P H P", atol=1e-10 * np.abs(H_mw).max())
 
 
+# rest lengths r0 = f × the current distances, f ≠ 1: springs under tension or compression,
+# whose vibrational spectrum has negative eigenvalues (imaginary modes, kept with their sign)
+tension = st.lists(st.floats(0.6, 1.4), min_size=10, max_size=10).map(np.array)
+
+
 @pytest.mark.points(3)
-@given(R=S.positions(), k=S.spring_constants(), m=S.masses())
-def test_vibrational_wavenumbers_match_the_reference(R, k, m):
-    H = network_hessian(R, k)
+@given(R=S.positions(), k=S.spring_constants(), m=S.masses(), f=st.none() | tension)
+def test_vibrational_wavenumbers_match_the_reference(R, k, m, f):
+    if f is None:
+        H = network_hessian(R, k)
+    else:
+        pairs = S.all_pairs(N)
+        r0 = f * np.linalg.norm(R[pairs[:, 1]] - R[pairs[:, 0]], axis=-1)
+        H = np.asarray(nm.hessian(S.spring_network(R, k, r0), R))
     nu = checks.as_array(
         ex.vibrational_wavenumbers(H, m, R), "vibrational_wavenumbers", (3 * N - 6,)
     )

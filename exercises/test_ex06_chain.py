@@ -58,6 +58,14 @@ def test_dispersion_relation(k, m, a):
     w = checks.as_array(ex.dispersion(q, k, m, a), "dispersion(q, k, m, a)", (9,))
     checks.close(w, 2 * np.sqrt(k / m) * np.abs(np.sin(q * a / 2)), "ω(q)", rtol=1e-12, atol=1e-14)
     checks.close(w[[0, -1]], [2 * np.sqrt(k / m)] * 2, "ω at the zone boundary ±π/a", rtol=1e-12)
+    # q is any wave vector, not only the first Brillouin zone: ω(q + 2πn/a) = ω(q)
+    far = q + np.array([1, -1, 2, -2, 3, -3, 1, 2, -1]) * 2 * np.pi / a
+    w_far = checks.as_array(ex.dispersion(far, k, m, a), "dispersion(q beyond ±π/a)", (9,))
+    # |q a / 2| ≤ 4π: the rounding of the argument, ≈ 4π ε, is the only difference allowed
+    scale = 2 * np.sqrt(k / m)
+    checks.close(
+        w_far, scale * np.abs(np.sin(far * a / 2)), "ω beyond the first zone", atol=1e-13 * scale
+    )
 
 
 @pytest.mark.points(3)
@@ -71,3 +79,16 @@ def test_group_velocity(k, m, a):
     # the long-wavelength limit is the speed of sound a sqrt(k/m)
     v0 = checks.as_array(ex.group_velocity(np.array([1e-6] * 7), k, m, a), "group_velocity", (7,))
     checks.close(v0, [a * np.sqrt(k / m)] * 7, "speed of sound", rtol=1e-9)
+
+
+@pytest.mark.points(1)
+def test_integer_arguments():
+    """Integers where numbers are documented: n, k, m and integer wave vectors."""
+    K = checks.as_array(ex.chain_hessian(4, 3), "chain_hessian(4, 3)", (4, 4))
+    checks.close(K[0], [3.0, -3.0, 0.0, 0.0], "first row of chain_hessian(4, 3)", rtol=1e-12)
+    lam = checks.as_array(ex.chain_eigenvalues(6, 3, 2), "chain_eigenvalues(6, 3, 2)", (6,))
+    expected = 2 * 3 / 2 * (1 - np.cos(np.pi * np.arange(6) / 6))
+    checks.close(lam, expected, "chain eigenvalues with k = 3, m = 2", atol=1e-12)
+    q = np.array([1, 2])  # 1/Å, integers, inside (0, π/a) for a = 1.5
+    v = checks.as_array(ex.group_velocity(q, 3, 2, 1.5), "group_velocity([1, 2], 3, 2, 1.5)", (2,))
+    checks.close(v, 1.5 * np.sqrt(1.5) * np.cos(q * 0.75), "dω/dq at integer q", rtol=1e-12)

@@ -51,6 +51,8 @@ def test_kirchhoff_is_symmetric_with_zero_row_sums_and_invariant(R, cutoff, Q, t
     checks.close(G, G.T, "Γ vs Γᵀ", atol=0.0)
     checks.close(G.sum(1), np.zeros(len(R)), "row sums of Γ", atol=1e-12)
     checks.close(kirchhoff(R @ Q.T + t, cutoff, 1.0), G, "Γ of the moved structure", atol=0.0)
+    # Γ = 0 has every property above: the values must also be the contacts'
+    checks.close(G, hand_kirchhoff(R, cutoff, 1.0), "Kirchhoff matrix", rtol=1e-12)
 
 
 @pytest.mark.points(1)

@@ -90,6 +90,8 @@ def test_anm_hessian_symmetric_zero_sums_six_zero_modes_and_equivariant(R, Q, t)
     B = np.kron(np.eye(N), Q)
     moved = hessian("anm_hessian", R @ Q.T + t, cutoff, 1.0)
     checks.close(moved, B @ H @ B.T, "H of the rotated structure vs Q H Qᵀ", atol=1e-10)
+    # the values too (a property test alone rewards a wrong matrix with the right symmetries)
+    checks.close(H, reference_hessian(R, cutoff, 1.0), "ANM Hessian", atol=1e-10)
 
 
 @pytest.mark.points(3)

@@ -32,3 +32,7 @@ def test_overlaps_with_a_complete_basis_sum_to_one(dR):
     Q, _ = np.linalg.qr(np.random.default_rng(0).normal(size=(15, 15)))
     o = checks.as_array(ex.overlaps(Q, dR), "overlaps(complete basis, d)", (15,))
     checks.close(np.sum(o**2), 1.0, "Σ_k overlap_k² over a complete orthonormal basis", rtol=1e-10)
+    # the sum alone is met by the constant 1/sqrt(15): each overlap must be |q_k · d| / |d|
+    d = dR.reshape(-1)
+    expected = np.abs(Q.T @ d) / np.linalg.norm(d)
+    checks.close(o, expected, "|q_k · d| / |d|", rtol=1e-10, atol=1e-14)

@@ -56,7 +56,7 @@ from .target import NotAttempted, TargetImportError, get_target, set_target
 __all__ = ["PROFILES", "pytest_addoption", "pytest_configure"]
 
 #: Names of the Hypothesis profiles the plugin registers.
-PROFILES = ("student", "grading")
+PROFILES = ("student", "grading", "thorough")
 
 _COMMON = {
     "deadline": None,  # the first call of a JAX function compiles: no deadline
@@ -74,6 +74,8 @@ settings.register_profile(
     parent=settings.get_profile("grading"),
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
 )
+# For checking that the tests are fair (no flakes): hundreds of random examples per property.
+settings.register_profile("thorough", parent=settings.get_profile("student"), max_examples=300)
 _profile = os.environ.get("JAXNM_HYPOTHESIS_PROFILE", "student")
 if _profile not in PROFILES:
     raise ValueError(

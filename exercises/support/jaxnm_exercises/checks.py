@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["as_array", "as_float", "close", "field"]
+__all__ = ["as_array", "as_float", "central_difference_tolerance", "close", "field"]
 
 
 def as_array(
@@ -37,6 +37,15 @@ def as_array(
     """
     if value is None:
         raise AssertionError(f"{what} returned None; expected an array (missing `return`?)")
+    if isinstance(value, list | tuple):
+        # NumPy would turn a list of numbers into an array, but the documented result is an
+        # array: a list (e.g. from a Python loop) or a tuple (e.g. jax.jvp's (primal,
+        # tangent) pair) is not one, and code that uses the result (.shape, @) would break
+        kind = "tuple" if isinstance(value, tuple) else "list"
+        raise AssertionError(
+            f"{what} returned a Python {kind} (of {len(value)} items); expected an array "
+            f"(build one with jnp.asarray / jnp.stack, or compute it with array operations)"
+        )
     try:
         arr = np.asarray(value)
     except Exception as exc:
@@ -132,3 +141,29 @@ def close(
         + f" (|difference| {err[worst]:.3g} > tolerance {bound[worst]:.3g}; "
         f"{int(np.sum(err > bound))} of {err.size} entries off)"
     )
+
+
+def central_difference_tolerance(third: Any, T: float, h: float, size: float) -> float:
+    """A bound on |(f(T + h) - f(T - h)) / 2h - f'(T)| for a smooth f computed in float64.
+
+    Taylor: the central difference is f'(T) + h²/6 f'''(ξ) for some ξ in [T - h, T + h]
+    (truncation); each of the two values of f carries a rounding error δ, which the
+    division by 2h turns into at most 2δ / 2h = δ / h (rounding). f''' comes from the
+    trusted reference (by autodiff) at T - h, T and T + h; with h = 1e-3 T, x = hcν̃/kT moves
+    by 0.1 % over the interval, so the factor 2 covers |f'''(ξ)| with room to spare.
+    δ = 1e-12 |f| (≈ 4500 ε) covers any accurate float64 implementation: a sum of 8 terms,
+    1 / (e^x - 1) with expm1 or without (≲ ε / x ≈ 3e-13 relative at x ≥ 7e-4).
+    A fixed rtol (1e-5 before) failed the reference at x ≈ 11 (ν̃ ≈ 760 cm⁻¹ at 100 K),
+    where the relative truncation error is ≈ x² (h / T)² / 6 ≈ 2e-5.
+
+    Args:
+        third: f'''(T) of the trusted reference (e.g. a jitted triple ``jax.grad``).
+        T: the point (K in the thermochemistry tests).
+        h: the step.
+        size: |f| at the two points the student's values came from (for the rounding term).
+
+    Returns:
+        The tolerance (absolute) for comparing a derivative with the central difference.
+    """
+    bound = max(abs(float(third(t))) for t in (T - h, T, T + h))
+    return 2.0 * h**2 / 6.0 * bound + 1e-12 * size / h

@@ -22,11 +22,15 @@ def test_the_configuration_round_trips_through_json(tmp_path):
         submission=tmp_path / "s",
         hide=[str(tmp_path / "h")],
         pidfile=str(tmp_path / "p"),
+        insecure=True,
+        ro_paths=[str(tmp_path / "ro")],
+        tmpfs_mb=64,
     )
     back = GradingConfig.from_json(cfg.to_json())
     assert back == cfg
     assert back.exercises == ("ex01", "ex02")
     assert back.call_timeout == 5.0
+    assert (back.insecure, back.ro_paths, back.tmpfs_mb) == (True, (str(tmp_path / "ro"),), 64)
 
 
 def test_a_bundle_written_before_the_config_object_still_reads():
@@ -34,6 +38,7 @@ def test_a_bundle_written_before_the_config_object_still_reads():
     old += '"submission_timeout": 90}'
     cfg = GradingConfig.from_json(old)
     assert (cfg.forbid, cfg.hidden_visibility, cfg.call_timeout) == ((), "hidden", 30.0)
+    assert cfg.insecure is False  # a bundle that says nothing refuses to run unconfined
 
 
 @pytest.mark.parametrize(
@@ -48,6 +53,9 @@ def test_a_bundle_written_before_the_config_object_still_reads():
         ({"exercises": "ex01"}, TypeError),
         ({"forbid": [1]}, TypeError),
         ({"hidden": "yes"}, TypeError),
+        ({"insecure": 1}, TypeError),
+        ({"ro_paths": "/opt"}, TypeError),
+        ({"tmpfs_mb": 0}, ValueError),
     ],
 )
 def test_bad_settings_are_refused_with_the_right_error(changes, error):

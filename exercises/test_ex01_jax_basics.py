@@ -4,11 +4,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from jaxnm_exercises import catalog, checks
 
-from jaxnm_course.grading import catalog, checks
 from jaxnm_course.grading.target import load
 
-TITLE = "JAX essentials"
 ex = load("ex01_jax_basics")
 
 B = 6  # fixed number of springs: JAX compiles once

@@ -4,13 +4,12 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from jaxnm_exercises import checks
+from jaxnm_exercises import strategies as S
 
 from jaxnm_course import molecules, potentials
-from jaxnm_course.grading import checks
-from jaxnm_course.grading import strategies as S
 from jaxnm_course.grading.target import load
 
-TITLE = "Energy functions"
 ex = load("ex02_energies")
 
 N = S.N_ATOMS

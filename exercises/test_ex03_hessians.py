@@ -5,13 +5,12 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from jaxnm_exercises import catalog, checks
+from jaxnm_exercises import strategies as S
 
 import jaxnm_course as nm
-from jaxnm_course.grading import catalog, checks
-from jaxnm_course.grading import strategies as S
 from jaxnm_course.grading.target import load
 
-TITLE = "Hessians by autodiff"
 ex = load("ex03_hessians")
 
 N = S.N_ATOMS

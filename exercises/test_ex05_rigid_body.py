@@ -4,13 +4,12 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from jaxnm_exercises import catalog, checks
+from jaxnm_exercises import strategies as S
 
 import jaxnm_course as nm
-from jaxnm_course.grading import catalog, checks
-from jaxnm_course.grading import strategies as S
 from jaxnm_course.grading.target import load
 
-TITLE = "Rigid-body modes"
 ex = load("ex05_rigid_body")
 
 N = S.N_ATOMS

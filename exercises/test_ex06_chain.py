@@ -4,11 +4,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from jaxnm_exercises import catalog, checks
 
-from jaxnm_course.grading import catalog, checks
 from jaxnm_course.grading.target import load
 
-TITLE = "Harmonic chain and dispersion"
 ex = load("ex06_chain")
 
 NS = st.sampled_from([6, 10])  # bucketed sizes: two compilations at most

@@ -4,13 +4,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from jaxnm_exercises import checks
+from jaxnm_exercises import strategies as S
 
 from jaxnm_course import enm, load_structure
-from jaxnm_course.grading import checks
-from jaxnm_course.grading import strategies as S
 from jaxnm_course.grading.target import load
 
-TITLE = "Gaussian network model"
 ex = load("ex07_gnm")
 
 UBI = np.asarray(load_structure("1UBI").R)  # ubiquitin Cα, 76 residues (bundled)

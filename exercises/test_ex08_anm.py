@@ -4,14 +4,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from jaxnm_exercises import catalog, checks
+from jaxnm_exercises import strategies as S
 
 import jaxnm_course as nm
 from jaxnm_course import enm, load_structure
-from jaxnm_course.grading import catalog, checks
-from jaxnm_course.grading import strategies as S
 from jaxnm_course.grading.target import load
 
-TITLE = "Anisotropic network model"
 ex = load("ex08_anm")
 
 N = S.N_ATOMS

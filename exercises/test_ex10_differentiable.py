@@ -14,13 +14,12 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from jaxnm_exercises import checks, references
+from jaxnm_exercises import strategies as S
 
 from jaxnm_course import differentiable as df
-from jaxnm_course.grading import checks, references
-from jaxnm_course.grading import strategies as S
 from jaxnm_course.grading.target import load
 
-TITLE = "Differentiable network models"
 ex = load("ex10_differentiable")
 
 N = S.N_ATOMS

@@ -4,11 +4,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from jaxnm_exercises import checks
 
-from jaxnm_course.grading import checks
 from jaxnm_course.grading.target import load
 
-TITLE = "JAX essentials"
 ex = load("ex01_jax_basics")
 
 B = 6

@@ -3,13 +3,12 @@
 import numpy as np
 import pytest
 from hypothesis import given
+from jaxnm_exercises import catalog, checks
+from jaxnm_exercises import strategies as S
 
 from jaxnm_course import potentials
-from jaxnm_course.grading import catalog, checks
-from jaxnm_course.grading import strategies as S
 from jaxnm_course.grading.target import load
 
-TITLE = "Energy functions"
 ex = load("ex02_energies")
 
 

@@ -3,13 +3,12 @@
 import numpy as np
 import pytest
 from hypothesis import given
+from jaxnm_exercises import checks
+from jaxnm_exercises import strategies as S
 
 import jaxnm_course as nm
-from jaxnm_course.grading import checks
-from jaxnm_course.grading import strategies as S
 from jaxnm_course.grading.target import load
 
-TITLE = "Normal modes of molecules"
 ex = load("ex04_normal_modes")
 N = S.N_ATOMS
 

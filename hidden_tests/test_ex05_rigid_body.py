@@ -2,12 +2,11 @@
 
 import numpy as np
 import pytest
+from jaxnm_exercises import catalog, checks
 
 import jaxnm_course as nm
-from jaxnm_course.grading import catalog, checks
 from jaxnm_course.grading.target import load
 
-TITLE = "Rigid-body modes"
 ex = load("ex05_rigid_body")
 
 

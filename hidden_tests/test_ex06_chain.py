@@ -3,11 +3,10 @@
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from jaxnm_exercises import checks
 
-from jaxnm_course.grading import checks
 from jaxnm_course.grading.target import load
 
-TITLE = "Harmonic chain and dispersion"
 ex = load("ex06_chain")
 
 

@@ -7,12 +7,11 @@ code; and the experimental B-factors of 1UBI from the bundled PDB file.
 
 import numpy as np
 import pytest
+from jaxnm_exercises import checks
 
 from jaxnm_course import load_structure
-from jaxnm_course.grading import checks
 from jaxnm_course.grading.target import load
 
-TITLE = "Gaussian network model"
 ex = load("ex07_gnm")
 
 PRODY_GNM_1UBI = [1.36924, 2.66635, 2.86726, 4.00452, 4.41485, 4.96356, 5.90261]

@@ -7,13 +7,12 @@ Reference numbers: the lowest non-zero ANM eigenvalues of ubiquitin 1UBI (Cα, c
 import numpy as np
 import pytest
 from hypothesis import given
+from jaxnm_exercises import checks
+from jaxnm_exercises import strategies as S
 
 from jaxnm_course import load_structure
-from jaxnm_course.grading import checks
-from jaxnm_course.grading import strategies as S
 from jaxnm_course.grading.target import load
 
-TITLE = "Anisotropic network model"
 ex = load("ex08_anm")
 
 PRODY_ANM_1UBI = [0.033933, 0.15243, 0.35979, 0.71644]

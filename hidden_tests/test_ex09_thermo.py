@@ -5,12 +5,11 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from jaxnm_exercises import checks
 
 import jaxnm_course as nm
-from jaxnm_course.grading import checks
 from jaxnm_course.grading.target import load
 
-TITLE = "Thermochemistry"
 ex = load("ex09_thermo")
 
 

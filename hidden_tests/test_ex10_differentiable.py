@@ -8,14 +8,13 @@ eigenvalues are nearly (not exactly) degenerate.
 
 import numpy as np
 import pytest
+from jaxnm_exercises import checks, references
+from jaxnm_exercises import strategies as S
 
 from jaxnm_course import differentiable as df
 from jaxnm_course import load_structure
-from jaxnm_course.grading import checks, references
-from jaxnm_course.grading import strategies as S
 from jaxnm_course.grading.target import load
 
-TITLE = "Differentiable network models"
 ex = load("ex10_differentiable")
 
 _UBI = load_structure("1UBI")

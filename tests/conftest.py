@@ -92,3 +92,11 @@ def adk_closed() -> Structure:
 def adk_open() -> Structure:
     """Open adenylate kinase, 4AKE chain A superposed on 1AKE chain A (214 Cα)."""
     return _read_only(load_structure("4AKE_A_aligned"))
+
+
+# The course's support package (exercises/support/jaxnm_exercises: the catalog of trusted
+# callables, the Hypothesis strategies shared with the exercise tests) on sys.path, as the
+# grading plugin puts it there for the exercise tests.
+from jaxnm_course.grading import course as _course  # noqa: E402
+
+_course.use_support(_course.load())

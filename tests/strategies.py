@@ -9,9 +9,9 @@ import jax.numpy as jnp
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from jaxnm_exercises.strategies import rotations  # noqa: F401  (one definition, re-exported)
 
 from jaxnm_course.geometry import safe_norm
-from jaxnm_course.grading.strategies import rotations  # noqa: F401  (one definition, re-exported)
 
 N_ATOMS = 5  # fixed size for property tests: every example reuses the compiled code
 

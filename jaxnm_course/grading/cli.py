@@ -6,6 +6,9 @@
     jaxnm-grade release OUT                 # the student release (no solutions, no hidden tests)
     jaxnm-grade grade SUBMISSIONS --out OUT # batch grading into OUT/grades.csv and per student
     jaxnm-grade gradescope OUT.zip          # a Gradescope autograder bundle
+
+Every command takes ``--course PATH`` (a course folder, its ``exercises/`` folder or its
+``course.toml``; default: this checkout's course), whose declaration lists the sets.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 from jaxnm_course.grading import batch, sandbox
+from jaxnm_course.grading import course as _course
 
 __all__ = ["main"]
 
@@ -68,7 +72,7 @@ def _add_limits(p: argparse.ArgumentParser) -> None:
         default="",
         help="comma-separated exercise sets to grade (e.g. ex01,ex02; default: all)",
     )
-    p.add_argument("--course", type=Path, default=None, help="course folder (default: this one)")
+    _add_course(p)
     p.add_argument(
         "--forbid",
         default="auto",
@@ -78,29 +82,64 @@ def _add_limits(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-namespaces",
         action="store_true",
-        help="do not use Linux namespaces even when running as root",
+        help="do not use the kernel sandbox (then --insecure is required too)",
+    )
+    p.add_argument(
+        "--insecure",
+        action="store_true",
+        help="grade even where the kernel sandbox (bubblewrap, user namespaces) cannot be set "
+        "up; every output then says the run was insecure",
     )
 
 
-def _options(args: argparse.Namespace) -> batch.Options:
-    return batch.Options(
-        course=(args.course or batch.course_root()).resolve(),
+def _add_course(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--course",
+        type=Path,
+        default=None,
+        help="the course: its folder, its exercises/ folder or its course.toml "
+        "(default: this checkout's course)",
+    )
+
+
+class _UsageError(Exception):
+    """A wrong command line: main prints it and returns 2."""
+
+
+def _course_of(args: argparse.Namespace) -> _course.Course:
+    """The declared course of ``--course`` (or the default)."""
+    try:
+        return _course.load(args.course if args.course is not None else batch.course_root())
+    except (OSError, ValueError, TypeError) as err:
+        raise _UsageError(str(err)) from None
+
+
+def _options(args: argparse.Namespace) -> batch.GradingConfig:
+    decl = _course_of(args)
+    only = [e.strip() for e in args.only.split(",") if e.strip()]
+    unknown = [e for e in only if e not in decl.ids]
+    if unknown:
+        raise _UsageError(
+            f"--only {','.join(unknown)}: not a set of {decl.name} (sets: {', '.join(decl.ids)})"
+        )
+    return batch.GradingConfig(
+        course=decl.root,
         workers=args.workers,
         call_timeout=args.call_timeout,
         submission_timeout=args.submission_timeout,
         memory_mb=args.memory,
-        exercises=[e.strip() for e in args.only.split(",") if e.strip()],
+        exercises=tuple(only),
         namespaces="off" if args.no_namespaces else "auto",
         forbid=None
         if args.forbid == "auto"
-        else []
+        else ()
         if args.forbid == "none"
-        else [m.strip() for m in args.forbid.split(",")],
-        progress=_progress_bar(sys.stderr),
+        else tuple(m.strip() for m in args.forbid.split(",")),
+        insecure=args.insecure,
     )
 
 
-def _print_rows(rows: list[batch.GradeRow]) -> None:
+def _print_rows(rows: list[batch.StudentRow]) -> None:
     for r in rows:
         line = f"{r.student}: {r.total:g}/{r.max:g} {r.status}"
         if r.reason:
@@ -124,28 +163,47 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("release", help="build the student release")
     p.add_argument("out", type=Path, help="output folder (must not exist)")
-    p.add_argument("--course", type=Path, default=None)
+    _add_course(p)
 
     p = sub.add_parser("gradescope", help="build a Gradescope autograder bundle")
     p.add_argument("out", type=Path, help="the .zip to write")
-    p.add_argument("--course", type=Path, default=None)
+    _add_course(p)
     p.add_argument(
         "--hidden-visibility",
         default="after_published",
         choices=["hidden", "after_due_date", "after_published", "visible"],
     )
+    p.add_argument(
+        "--insecure",
+        action="store_true",
+        help="let the bundle grade where Gradescope's container cannot set up the kernel "
+        "sandbox (every result then says so); without it such a run refuses to grade",
+    )
 
     args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except _UsageError as err:
+        print(f"jaxnm-grade {args.command}: {err}", file=sys.stderr)
+        return 2
+    except sandbox.SandboxUnavailable as err:
+        print(f"jaxnm-grade {err}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "grade":
         if not args.submissions.is_dir():
             print(f"jaxnm-grade: {args.submissions} is not a folder", file=sys.stderr)
             return 2
-        rows = batch.grade_all(args.submissions, args.out, _options(args))
+        rows = batch.grade_all(
+            args.submissions, args.out, _options(args), progress=_progress_bar(sys.stderr)
+        )
         print(f"graded {len(rows)} submissions into {args.out / 'grades.csv'}")
         return 0
     if args.command == "check":
         opts = _options(args)
-        solutions = opts.course / "solutions"
+        solutions = _course_of(args).solutions
         if not solutions.is_dir():
             print(f"jaxnm-grade check: no {solutions}", file=sys.stderr)
             return 2
@@ -155,21 +213,27 @@ def main(argv: list[str] | None = None) -> int:
             _print_rows(rows)
             ok = rows[0].max > 0 and rows[0].total == rows[0].max and rows[0].status == "ok"
             if not ok:
-                print((out / "solutions" / "feedback.txt").read_text(), file=sys.stderr)
+                print(
+                    (out / "students" / rows[0].folder / "feedback.txt").read_text(),
+                    file=sys.stderr,
+                )
         print("check: full marks" if ok else "check: FAILED (solutions do not get full marks)")
         return 0 if ok else 1
     if args.command == "release":
         from jaxnm_course.grading import release
 
-        course = (args.course or batch.course_root()).resolve()
-        files = release.build_release(course, args.out)
+        files = release.build_release(_course_of(args).root, args.out)
         print(f"release: {len(files)} files in {args.out}")
         return 0
     if args.command == "gradescope":
         from jaxnm_course.grading import gradescope
 
-        course = (args.course or batch.course_root()).resolve()
-        gradescope.build_bundle(course, args.out, hidden_visibility=args.hidden_visibility)
+        gradescope.build_bundle(
+            _course_of(args).root,
+            args.out,
+            hidden_visibility=args.hidden_visibility,
+            insecure=args.insecure,
+        )
         print(f"gradescope bundle: {args.out}")
         return 0
     return 2  # pragma: no cover

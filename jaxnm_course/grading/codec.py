@@ -12,8 +12,8 @@ sender, and decoding refuses anything outside this set (see ``GRADING_CONTRACT.m
   NumPy array of the same dtype;
 * NamedTuples, sent as type name + field names + values and rebuilt on arrival as a fresh
   ``collections.namedtuple`` of that name (the sender's class never crosses);
-* :class:`jaxnm_course.grading.catalog.Ref`, references to trusted callables by name, rebuilt
-  with ``Ref(**fields)`` (the catalog resolves the name; no code crosses).
+* the course catalog's ``Ref`` (:func:`set_ref_class`), references to trusted callables by
+  name, rebuilt with ``Ref(**fields)`` (the catalog resolves the name; no code crosses).
 
 Every non-JSON value is a JSON object with a single ``"$"`` tag, and plain dicts are tagged
 too, so no payload can masquerade as another type. Messages larger than ``max_bytes``
@@ -33,7 +33,6 @@ import collections
 import json
 import keyword
 import math
-import sys
 from typing import Any
 
 import numpy as np
@@ -45,6 +44,7 @@ __all__ = [
     "decode",
     "encode",
     "from_plain",
+    "set_ref_class",
     "to_plain",
 ]
 
@@ -90,23 +90,24 @@ def _float_to_plain(x: float) -> Any:
     return {"$": "float", "v": "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")}
 
 
-_REF: list = []  # the catalog's Ref class, once found (kept even if the catalog is unloaded)
+_REF: list = []  # the course catalog's Ref class (see set_ref_class)
+
+
+def set_ref_class(cls: type | None) -> None:
+    """Use ``cls`` (the ``Ref`` class of the course's catalog) for tagged ``ref`` values.
+
+    The plugin sets it on the trusted side, the worker after importing the catalog it was
+    given (:func:`jaxnm_course.grading.course.stage_support`); without it Refs are refused.
+
+    Args:
+        cls: a class with ``kind``, ``name``, ``params`` attributes, rebuilt as
+            ``cls(kind=..., name=..., params=...)``; None forgets it.
+    """
+    _REF[:] = [] if cls is None else [cls]
 
 
 def _ref_class():
-    # The catalog lives beside this module; absent (older trees), Refs are simply refused.
-    if _REF:
-        return _REF[0]
-    mod = sys.modules.get("jaxnm_course.grading.catalog")
-    if mod is None:
-        try:
-            from jaxnm_course.grading import catalog as mod
-        except ImportError:
-            return None
-    ref = getattr(mod, "Ref", None)
-    if ref is not None:
-        _REF.append(ref)
-    return ref
+    return _REF[0] if _REF else None
 
 
 def _ref_fields(ref) -> dict:

@@ -4,13 +4,16 @@
 ``/autograder/venv`` and installs the course with pinned versions), ``run_autograder`` (grades
 ``/autograder/submission`` into ``/autograder/results/results.json``), the library, the
 exercise stubs and visible tests, the hidden tests (graded, never shown to students unless
-their visibility says so) and ``grading.json`` (time limits, hidden-test visibility). It holds
+their visibility says so) and ``grading.json`` (the
+:class:`~jaxnm_course.grading.config.GradingConfig`: time limits, hidden-test visibility, the
+forbid list decided when the bundle was built). It holds
 no solutions. ``python -m jaxnm_course.grading.gradescope run SUBMISSION RESULTS`` is what
 ``run_autograder`` calls.
 
-On Gradescope the container usually lacks the rights for Linux namespaces; the worker then
-runs with the portable layers (audit hook, resource limits; see
-:mod:`jaxnm_course.grading.sandbox`).
+Each worker runs in the kernel sandbox (bubblewrap, installed by ``setup.sh``; see
+:mod:`jaxnm_course.grading.sandbox`). Where Gradescope's container does not allow user
+namespaces, the bundle refuses to grade unless it was built with ``--insecure``
+(``grading.json``: ``"insecure": true``), and every result then says the run was insecure.
 """
 
 from __future__ import annotations
@@ -23,7 +26,11 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from jaxnm_course.grading import batch
+from jaxnm_course.grading import batch, outputs, sandbox
+from jaxnm_course.grading.config import GradingConfig
+from jaxnm_course.grading.errors import SubmissionRejected
+from jaxnm_course.grading.results import StudentRow
+from jaxnm_course.grading.staging import extract_zip
 
 __all__ = ["RUN_AUTOGRADER", "SETUP_SH", "build_bundle", "find_submission", "main", "run"]
 
@@ -33,6 +40,10 @@ set -euo pipefail
 cd /autograder/source
 if ! command -v python3 >/dev/null; then
   apt-get update && apt-get install -y python3 python3-venv python3-pip
+fi
+# The kernel sandbox of the workers (see docs/instructor.md, "Threat model").
+if ! command -v bwrap >/dev/null; then
+  apt-get update && apt-get install -y bubblewrap
 fi
 python3 -m venv /autograder/venv
 /autograder/venv/bin/python -m pip install --upgrade pip
@@ -62,6 +73,7 @@ def build_bundle(
     hidden_visibility: str = "after_published",
     call_timeout: float = 60.0,
     submission_timeout: float = 900.0,
+    insecure: bool = False,
 ) -> list[str]:
     """Write the Gradescope autograder zip.
 
@@ -71,6 +83,7 @@ def build_bundle(
         hidden_visibility: Gradescope visibility of hidden tests.
         call_timeout: per-call limit (s).
         submission_timeout: per-submission budget (s).
+        insecure: grade even where the container cannot set up the kernel sandbox.
 
     Returns:
         The names in the zip.
@@ -83,13 +96,15 @@ def build_bundle(
             info.external_attr = 0o100755 << 16
             z.writestr(info, text)
             names.append(name)
-        cfg = {
-            "forbid": batch.default_forbid(course),
-            "hidden_visibility": hidden_visibility,
-            "call_timeout": call_timeout,
-            "submission_timeout": submission_timeout,
-        }
-        z.writestr("grading.json", json.dumps(cfg, indent=1) + "\n")
+        cfg = GradingConfig(
+            forbid=tuple(batch.default_forbid(course)),
+            hidden_visibility=hidden_visibility,
+            call_timeout=call_timeout,
+            submission_timeout=submission_timeout,
+            workers=1,
+            insecure=bool(insecure),
+        )
+        z.writestr("grading.json", cfg.to_json())
         names.append("grading.json")
         for p in sorted(course.rglob("*")):
             rel = p.relative_to(course).as_posix()
@@ -118,7 +133,7 @@ def find_submission(root: Path, work: Path) -> Path:
     if not list(root.rglob("ex[0-9][0-9]_*.py")) and len(zips) == 1:
         dest = work / "unzipped"
         dest.mkdir()
-        batch.extract_zip(zips[0], dest)
+        extract_zip(zips[0], dest)
         root = dest
     for depth in range(4):
         pattern = "/".join(["*"] * depth + ["ex[0-9][0-9]_*.py"])
@@ -141,26 +156,27 @@ def run(submission: str | Path, results: str | Path, course: str | Path) -> dict
     """
     course = Path(course).resolve()
     cfg_path = course / "grading.json"
-    cfg = json.loads(cfg_path.read_text()) if cfg_path.is_file() else {}
-    opts = batch.Options(
-        course=course,
-        workers=1,
-        call_timeout=float(cfg.get("call_timeout", 60.0)),
-        submission_timeout=float(cfg.get("submission_timeout", 900.0)),
-        hidden_visibility=str(cfg.get("hidden_visibility", "after_published")),
-    )
+    cfg = GradingConfig.from_json(cfg_path.read_text()) if cfg_path.is_file() else GradingConfig()
+    cfg = cfg.replace(course=course, workers=1)
     with tempfile.TemporaryDirectory(prefix="jaxnm-gs-") as tmp:
         tmp = Path(tmp)
         try:
             folder = find_submission(Path(submission), tmp)
-        except batch.SubmissionRejected as err:
-            row = batch.GradeRow("submission", status="rejected", reason=str(err))
-            batch.write_outputs([row], tmp / "out", opts)
+        except SubmissionRejected as err:
+            rows = [StudentRow("submission", status="rejected", reason=str(err))]
+            outputs.write_outputs(rows, tmp / "out", cfg)
         else:
-            batch.grade_entries([("submission", folder)], tmp / "out", opts, hide=[submission])
-        data = json.loads((tmp / "out" / "submission" / "results.json").read_text())
+            try:
+                rows = batch.grade_entries(
+                    [("submission", folder)], tmp / "out", cfg, hide=[Path(submission)]
+                )
+            except sandbox.SandboxUnavailable as err:  # no kernel sandbox, no --insecure
+                rows = [StudentRow("submission", status="error", reason=str(err))]
+                outputs.write_outputs(rows, tmp / "out", cfg)
+        written = tmp / "out" / "students" / rows[0].folder / "results.json"
+        data = json.loads(written.read_text())
         Path(results).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(tmp / "out" / "submission" / "results.json", results)
+        shutil.copyfile(written, results)
     return data
 
 

@@ -1,6 +1,7 @@
 """Mutants: deliberate wrong answers built from the solutions by small, checked edits.
 
-A mutant is a folder ``tests/course/mutants/exNN_<name>/`` holding ``mutant.toml``::
+A mutant is a folder ``<mutants>/<set id>_<name>/`` (the mutants folder that the course
+declares, ``tests/course/mutants`` here) holding ``mutant.toml``::
 
     description = "masses not square-rooted in the mass weighting"
     file = "ex04_normal_modes.py"
@@ -21,6 +22,8 @@ import tomllib
 from pathlib import Path
 from typing import NamedTuple
 
+from . import course as _course
+
 __all__ = ["Mutant", "apply", "build", "discover", "read"]
 
 
@@ -28,8 +31,8 @@ class Mutant(NamedTuple):
     """One deliberate wrong answer.
 
     Attributes:
-        name: the folder name, ``exNN_<name>``.
-        exercise: the set it belongs to, ``exNN``.
+        name: the folder name, ``<set id>_<name>``.
+        exercise: the id of the set whose solution file it edits.
         file: the solution file it edits.
         description: what is wrong, in words.
         edits: (old, new) text replacements.
@@ -42,30 +45,42 @@ class Mutant(NamedTuple):
     edits: tuple[tuple[str, str], ...]
 
 
-def read(folder: Path) -> Mutant:
+def read(folder: Path, course: _course.Course | None = None) -> Mutant:
     """Read ``folder/mutant.toml``.
 
     Args:
         folder: the mutant's folder.
+        course: the course; its declaration gives the set of the edited file. Without it
+            the set is the folder name up to its first underscore.
 
     Returns:
         The :class:`Mutant`.
+
+    Raises:
+        ValueError: the file is not a module of a declared set.
     """
     data = tomllib.loads((folder / "mutant.toml").read_text(encoding="utf-8"))
     edits = tuple((e["old"], e["new"]) for e in data["edit"])
-    return Mutant(folder.name, folder.name[:4], data["file"], data["description"], edits)
+    exercise = folder.name.split("_")[0]
+    if course is not None:
+        found = course.set_of_file(data["file"])
+        if found is None:
+            raise ValueError(f"mutant {folder.name}: {data['file']!r} is no set's module")
+        exercise = found.id
+    return Mutant(folder.name, exercise, data["file"], data["description"], edits)
 
 
-def discover(root: Path) -> list[Mutant]:
+def discover(root: Path, course: _course.Course | None = None) -> list[Mutant]:
     """All mutants under ``root`` (folders holding a ``mutant.toml``), sorted by name.
 
     Args:
         root: e.g. ``tests/course/mutants``.
+        course: see :func:`read`.
 
     Returns:
         The mutants.
     """
-    return [read(p.parent) for p in sorted(root.glob("*/mutant.toml"))]
+    return [read(p.parent, course) for p in sorted(root.glob("*/mutant.toml"))]
 
 
 def apply(source: str, mutant: Mutant) -> str:
@@ -109,7 +124,7 @@ def build(mutants: list[Mutant], solutions: Path, out: Path) -> Path:
     if len(set(files)) != len(files):
         raise ValueError(f"build: two mutants edit the same file: {sorted(files)}")
     out.mkdir(parents=True)
-    for src in solutions.glob("ex*.py"):
+    for src in solutions.glob("*.py"):
         shutil.copy(src, out / src.name)
     for m in mutants:
         path = out / m.file

@@ -5,9 +5,15 @@ Loaded by ``exercises/conftest.py`` (``pytest_plugins = ["jaxnm_course.grading.p
 * ``--target exercises|solutions|PATH``: the folder whose ``exNN_*.py`` modules are tested
   (default ``exercises``); tests reach it only through
   :func:`jaxnm_course.grading.target.load`.
-* ``@pytest.mark.points(n)``: what a test is worth (default 1). Each test file
-  ``test_exNN_<topic>.py`` belongs to exercise set ``exNN`` and gets the marker ``exNN``
-  (so ``pytest exercises -m ex04`` runs one set); its ``TITLE`` names the set.
+* ``--course PATH``: the course declaration (``course.toml``, see
+  :mod:`jaxnm_course.grading.course`): a course folder, its ``exercises/`` folder or the file.
+  Default: the first ``course.toml`` found from the test paths upward (in the folder or in
+  its ``exercises/``), else this checkout's ``exercises/``. The declaration lists the sets;
+  its support folder goes on ``sys.path`` and its catalog's ``Ref`` is used by the codec.
+* ``@pytest.mark.points(n)``: what a test is worth (default: the declaration's
+  ``[points] default``). A test file ``test_<module>.py`` of a declared set (in the visible
+  or the hidden tests) gets the set's marker, e.g. ``ex04`` (so ``pytest exercises -m ex04``
+  runs one set), and the set's title; other test files are not graded.
 * At the end: a points table, one line per set (``ex03 Hessians by autodiff: 14/20 visible
   points``), the total and the number of sets not attempted. A test whose exercise function
   still raises ``NotImplementedError`` is "not attempted": one line, no traceback. A failing
@@ -31,6 +37,7 @@ Loaded by ``exercises/conftest.py`` (``pytest_plugins = ["jaxnm_course.grading.p
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -41,12 +48,12 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
+from . import codec
+from . import course as _course
+from .results import TestResult, session_json, set_summaries
 from .target import NotAttempted, TargetImportError, get_target, set_target
 
-__all__ = ["EXERCISES", "PROFILES", "pytest_addoption", "pytest_configure"]
-
-#: The exercise sets (markers registered by the plugin).
-EXERCISES = tuple(f"ex{n:02d}" for n in range(1, 11))
+__all__ = ["PROFILES", "pytest_addoption", "pytest_configure"]
 
 #: Names of the Hypothesis profiles the plugin registers.
 PROFILES = ("student", "grading", "thorough")
@@ -76,16 +83,23 @@ if _profile not in PROFILES:
     )
 settings.load_profile(_profile)
 
-_FILE = re.compile(r"^test_(ex\d\d)_(\w+)\.py$")
 # JAX's note on its filtered tracebacks (and the dashed line before it): noise for students
 _JAX_BOILERPLATE = re.compile(r"^-+$|For simplicity, JAX has removed its internal frames")
 _INFO = pytest.StashKey[dict]()
 _RESULTS = pytest.StashKey[dict]()
+_COURSE = pytest.StashKey[_course.Course]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Add ``--target`` and ``--results-json``."""
+    """Add ``--course``, ``--target`` and ``--results-json``."""
     group = parser.getgroup("jaxnm-course exercises")
+    group.addoption(
+        "--course",
+        default=None,
+        metavar="PATH",
+        help="the course (folder, its exercises/ folder or course.toml); default: found "
+        "from the test paths, else this checkout's exercises/",
+    )
     group.addoption(
         "--target",
         default="exercises",
@@ -130,11 +144,46 @@ def _resolve_target(config: pytest.Config) -> Path:
     raise pytest.UsageError(f"--target {raw}: no such folder (tried {candidates[0]}).")
 
 
+def _find_course(config: pytest.Config) -> _course.Course:
+    """The course of ``--course``, else of the test paths, else the default one."""
+    raw = config.getoption("course", None)
+    try:
+        if raw:
+            path = Path(raw)
+            if not path.is_absolute() and not path.exists():
+                path = config.rootpath / path
+            return _course.load(path)
+        here = config.invocation_params.dir
+        for arg in config.args or ["."]:
+            start = (here / arg.split("::")[0]).resolve()
+            for folder in [start, *start.parents]:
+                for candidate in (folder, folder / "exercises"):
+                    if (candidate / _course.FILENAME).is_file():
+                        return _course.load(candidate)
+        return _course.load()
+    except (OSError, ValueError, TypeError) as err:
+        raise pytest.UsageError(f"--course: {err}") from None
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the markers and choose the target folder."""
+    """Read the course declaration, register its markers and choose the target folder."""
+    course = _find_course(config)
+    config.stash[_COURSE] = course
+    _course.set_current(course)
+    _course.use_support(course)
+    if course.catalog:
+        try:
+            codec.set_ref_class(importlib.import_module(course.catalog).Ref)
+        except (ImportError, AttributeError) as err:
+            raise pytest.UsageError(
+                f"{course.declaration}: [support] catalog {course.catalog!r} cannot be used "
+                f"({type(err).__name__}: {err}); it must be a module defining Ref"
+            ) from None
     config.addinivalue_line("markers", "points(n): the number of points a test is worth")
-    for ex in EXERCISES:
-        config.addinivalue_line("markers", f"{ex}: exercise set {ex} (pytest exercises -m {ex})")
+    for s in course.sets:
+        config.addinivalue_line(
+            "markers", f"{s.id}: exercise set {s.id}, {s.title} (pytest -m {s.id})"
+        )
     set_target(_resolve_target(config))
     config.stash[_RESULTS] = {}
     _compilation_cache()
@@ -143,21 +192,20 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tag each exercise test with its set marker, points, title and visibility."""
+    course = config.stash[_COURSE]
+    hidden = course.hidden_tests.resolve()
     for item in items:
-        match = _FILE.match(item.path.name)
-        if match is None:
+        found = course.set_of_file(item.path.name)
+        if found is None or not item.path.name.startswith("test_"):
             continue
-        ex = match.group(1)
-        item.add_marker(getattr(pytest.mark, ex))
+        item.add_marker(getattr(pytest.mark, found.id))
         marker = item.get_closest_marker("points")
-        points = marker.args[0] if marker is not None and marker.args else 1
-        module = getattr(item, "module", None)
-        title = getattr(module, "TITLE", match.group(2).replace("_", " "))
+        points = marker.args[0] if marker is not None and marker.args else course.default_points
         item.stash[_INFO] = {
-            "exercise": ex,
-            "title": title,
+            "exercise": found.id,
+            "title": found.title,
             "max_points": points,
-            "visibility": "hidden" if "hidden_tests" in item.path.parts else "visible",
+            "visibility": "hidden" if item.path.is_relative_to(hidden) else "visible",
         }
 
 
@@ -239,19 +287,19 @@ def _record(item: pytest.Item, outcome: str, message: str) -> None:
         return
     results = item.config.stash[_RESULTS]
     old = results.get(item.nodeid)
-    if old is not None and old["outcome"] != "passed":
+    if old is not None and old.outcome != "passed":
         return  # keep the first problem (setup before call before teardown)
-    results[item.nodeid] = {
-        "nodeid": item.nodeid,
-        "exercise": info["exercise"],
-        "title": info["title"],
-        "name": item.name,
-        "points": info["max_points"] if outcome == "passed" else 0,
-        "max_points": info["max_points"],
-        "outcome": outcome,
-        "visibility": info["visibility"],
-        "message": message[:1000],
-    }
+    results[item.nodeid] = TestResult(
+        nodeid=item.nodeid,
+        exercise=info["exercise"],
+        title=info["title"],
+        name=item.name,
+        points=info["max_points"] if outcome == "passed" else 0,
+        max_points=info["max_points"],
+        outcome=outcome,
+        visibility=info["visibility"],
+        message=message[:1000],
+    )
 
 
 @pytest.hookimpl(wrapper=True)
@@ -290,36 +338,8 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -
     return None
 
 
-def _totals(results: dict[str, dict]) -> dict[str, dict]:
-    totals: dict[str, dict] = {}
-    for r in results.values():
-        t = totals.setdefault(
-            r["exercise"],
-            {
-                "points": 0,
-                "max_points": 0,
-                "title": r["title"],
-                "visible_points": 0,
-                "visible_max_points": 0,
-                "hidden_points": 0,
-                "hidden_max_points": 0,
-                "tests": 0,
-                "not_attempted": 0,
-                "not_attempted_functions": [],
-            },
-        )
-        t["points"] += r["points"]
-        t["max_points"] += r["max_points"]
-        t[f"{r['visibility']}_points"] += r["points"]
-        t[f"{r['visibility']}_max_points"] += r["max_points"]
-        t["tests"] += 1
-        if r["outcome"] == "not_attempted":
-            t["not_attempted"] += 1
-            match = re.search(r"(\w+) not implemented", r["message"])
-            name = match.group(1) if match else r["name"]
-            if name not in t["not_attempted_functions"]:
-                t["not_attempted_functions"].append(name)
-    return dict(sorted(totals.items()))
+def _totals(results: dict[str, TestResult]) -> dict[str, dict]:
+    return set_summaries(results.values())
 
 
 def _plural(n: int, word: str) -> str:
@@ -332,6 +352,8 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if not results:
         return
     totals = _totals(results)
+    order = {s.id: n for n, s in enumerate(config.stash[_COURSE].sets)}
+    totals = dict(sorted(totals.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
     tr = terminalreporter
     tr.section(f"exercise points (target: {get_target()})", sep="=", bold=True)
     width = max(len(f"{ex} {t['title']}") for ex, t in totals.items())
@@ -366,10 +388,5 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     path = session.config.getoption("results_json", None)
     if not path:
         return
-    results = session.config.stash.get(_RESULTS, {})
-    totals = {
-        ex: {"points": t["points"], "max_points": t["max_points"], "title": t["title"]}
-        for ex, t in _totals(results).items()
-    }
-    payload = {"tests": list(results.values()), "totals": totals}
+    payload = session_json(session.config.stash.get(_RESULTS, {}).values())
     Path(path).write_text(json.dumps(payload, indent=1) + "\n", encoding="utf-8")

@@ -1,13 +1,17 @@
 """The student release: the course without solutions, hidden tests or mutants.
 
 ``jaxnm-grade release OUT`` copies the course's tracked files (``git ls-files`` when the
-course is a git checkout, else every file) except instructor material, then scans the copy
-for solution text: every distinctive line of every ``# BEGIN SOLUTION`` / ``# END SOLUTION``
-hole (a line that is not also in the generated stub) and the name of every hidden test. A
-hit aborts the release (the folder is removed) and names the file and the line.
+course is a git checkout, else every file) except instructor material (the solutions,
+hidden tests and mutants folders its ``course.toml`` declares, and the grader's own tests),
+then scans the copy for solution text: every distinctive line of every
+``# BEGIN SOLUTION`` / ``# END SOLUTION`` hole (a line that is not also in the generated
+stub) and the name of every hidden test. A hit aborts the release (the folder is removed)
+and names the file and the line.
 
-The library (``jaxnm_course/``) is public by design and is not scanned: exercises ask
-students to re-derive what it does, so some reference lines may legitimately appear there.
+The library (``jaxnm_course/``) and the course's support package (its trusted reference
+material, imported by the visible tests) are public by design and are not scanned:
+exercises ask students to re-derive what they do, so some reference lines may legitimately
+appear there.
 """
 
 from __future__ import annotations
@@ -17,13 +21,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from . import course as _course
+
 __all__ = ["EXCLUDED", "ReleaseLeak", "build_release", "release_files", "solution_lines"]
 
-#: Paths (relative, POSIX) never shipped to students; a prefix excludes a whole folder.
+#: Paths (relative, POSIX) never shipped to students, besides the instructor folders the
+#: course declares; a prefix excludes a whole folder.
 EXCLUDED = (
-    "solutions/",
-    "hidden_tests/",
-    "tests/course/mutants/",
     "tests/grading/",
     ".git/",
     ".venv/",
@@ -59,18 +63,32 @@ def _tracked(course: Path) -> list[str]:
     return [str(p.relative_to(course).as_posix()) for p in course.rglob("*") if p.is_file()]
 
 
+def _relative(path: Path, root: Path) -> str | None:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def _instructor_folders(decl: _course.Course) -> tuple[str, ...]:
+    """The declared instructor folders inside the course, as ``"rel/"`` prefixes."""
+    rels = (_relative(p, decl.root) for p in (decl.solutions, decl.hidden_tests, decl.mutants))
+    return tuple(f"{r}/" for r in rels if r and r != ".")
+
+
 def release_files(course: Path) -> list[str]:
     """The course files that go into the student release (relative POSIX paths).
 
     Args:
-        course: the course folder.
+        course: the course folder (holding ``exercises/course.toml``).
 
     Returns:
         Sorted paths.
     """
+    excluded = EXCLUDED + _instructor_folders(_course.load(course))
     out = []
     for rel in _tracked(course):
-        if rel.startswith(EXCLUDED) or any(j in rel for j in _JUNK):
+        if rel.startswith(excluded) or any(j in rel for j in _JUNK):
             continue
         p = course / rel
         if not p.is_file() or p.is_symlink():
@@ -94,7 +112,7 @@ def solution_lines(solutions: Path, exercises: Path) -> dict[str, list[str]]:
         ``{"exNN_x.py": [lines]}``.
     """
     found: dict[str, list[str]] = {}
-    for sol in sorted(solutions.glob("ex*.py")):
+    for sol in sorted(solutions.glob("*.py")):
         stub = exercises / sol.name
         # The stub is public by construction (hints and docstrings may quote code).
         stub_text = stub.read_text("utf-8") if stub.is_file() else ""
@@ -124,21 +142,26 @@ def scan(release: Path, course: Path) -> list[str]:
 
     Args:
         release: the release folder.
-        course: the course folder (holding ``solutions/`` and ``hidden_tests/``).
+        course: the course folder (holding ``exercises/course.toml``).
 
     Returns:
         Readable descriptions of the leaks (empty when clean).
     """
+    decl = _course.load(course)
     needles: list[tuple[str, str]] = []
-    if (course / "solutions").is_dir():
-        for name, lines in solution_lines(course / "solutions", course / "exercises").items():
+    if decl.solutions.is_dir():
+        for name, lines in solution_lines(decl.solutions, decl.exercises).items():
             needles += [(ln, f"solution line of {name}") for ln in lines]
-    if (course / "hidden_tests").is_dir():
-        needles += [(n, "hidden test name") for n in _hidden_names(course / "hidden_tests")]
+    if decl.hidden_tests.is_dir():
+        needles += [(n, "hidden test name") for n in _hidden_names(decl.hidden_tests)]
+    public = ["jaxnm_course/"]
+    support = _relative(decl.support, decl.root) if decl.support is not None else None
+    if support and support != ".":
+        public.append(f"{support}/")
     leaks = []
     for p in sorted(release.rglob("*")):
         rel = p.relative_to(release).as_posix()
-        if not p.is_file() or rel.startswith("jaxnm_course/"):
+        if not p.is_file() or rel.startswith(tuple(public)):
             continue
         try:
             text = p.read_text("utf-8")
@@ -147,9 +170,9 @@ def scan(release: Path, course: Path) -> list[str]:
         for needle, what in needles:
             if needle in text:
                 leaks.append(f"{rel}: {what}: {needle[:80]}")
-    for bad in ("solutions", "hidden_tests", "tests/course/mutants"):
+    for bad in _instructor_folders(decl):
         if (release / bad).exists():
-            leaks.append(f"{bad}/ is in the release")
+            leaks.append(f"{bad} is in the release")
     return leaks
 
 

@@ -1,29 +1,32 @@
-"""Confinement of the untrusted worker: resource limits, namespaces, an audit hook.
+"""Confinement of the untrusted worker: the kernel is the boundary.
 
-Layers, strongest first (each one is checked by the hostile-submission tests):
+Layers, strongest first:
 
-1. **Linux namespaces** (when the grader runs as root and ``unshare`` works, e.g. in a
-   container or CI): the worker starts under ``unshare --net --pid --mount --fork
-   --kill-child``, so it has no network, sees only its own processes (every process it starts
-   dies with it, detached or not, and it cannot signal other workers or the grader), an empty
-   unreadable tmpfs covers the instructor's secret folders (``solutions/``, ``hidden_tests/``,
-   ``tests/``, ``.git``, the submissions and output folders), and every mount except the
-   worker's own folder is remounted read-only. It then drops every capability
-   (``setpriv --bounding-set=-all --nnp``) before Python starts, so it can neither undo the
-   mounts nor write any file of the grader's. (It keeps uid 0 without capabilities: the
-   ``nobody`` user could not read a Python installed under ``/root``.)
-2. **Resource limits** (``setrlimit`` before ``exec``): address space (JAX needs ~1.6 GiB of
-   address space to import on CPU; default 4 GiB), file size (caps printed output), core
-   dumps off, CPU time, number of processes (not enforced for uid 0: there the audit hook
-   and the PID namespace bound process creation).
-3. **A Python audit hook** installed in the worker after its trusted imports and before the
-   submission is imported (portable; the only file-system and process guard when not root):
-   it refuses process creation (``os.fork``, ``subprocess``, ``os.system``, ``exec``,
-   ``posix_spawn``), signals to other processes, sockets, ``ctypes``, garbage-collector
-   introspection, writes outside the worker's own folder, and any access to the secret
-   folders. Hooks cannot be removed from Python code, but code that reaches C-level
-   functions the hook does not see (the hook blocks the known routes) is only stopped by
-   layer 1; run the grader as root in a container for the full guarantee.
+1. **Kernel namespaces, set up by bubblewrap** (``bwrap``, Debian's ``bubblewrap`` package;
+   works as root and, through unprivileged user namespaces, as any user). Each worker gets
+   its own user, PID, mount, IPC, UTS, network and cgroup namespaces; a private ``/proc``
+   and ``/dev``; a private, size-limited tmpfs at ``/tmp`` as its **only** writable place
+   (the submission's files are copied into it by bubblewrap from file descriptors the
+   trusted side opened: nothing of the host's folders is mounted); and a read-only view of
+   exactly ``/usr`` (with the ``/bin``, ``/lib*`` links), the dynamic loader's files in
+   ``/etc``, the Python environment (``sys.base_prefix``, ``sys.prefix``), the grading
+   package's own folder and the instructor's extra read-only paths. Nothing else of the
+   host exists inside: no other worker, no course folder (``solutions/``,
+   ``hidden_tests/``), no batch or output folder, no ``/root`` or ``/home``. It has no
+   capabilities, cannot create further user namespaces, sees only its own processes (so it
+   can signal nobody else), has only a loopback network of its own, and dies with its
+   parent; killing the sandbox kills every process it started, detached or double-forked.
+2. **Resource limits** (``setrlimit`` in the worker before any student code): address
+   space, file size, core dumps, CPU time, processes.
+3. **A Python audit hook** (:func:`jaxnm_course.grading.worker.install_audit_hook`): a second
+   layer only. It catches honest mistakes and naive attacks early with a clear message, but
+   Python code can get around it (many system calls raise no audit event, and the library
+   functions it relies on can be monkeypatched); no security claim rests on it.
+
+Where layer 1 cannot be set up (no ``bwrap``, or user namespaces disabled by the kernel or
+a container's seccomp profile), :func:`require_confinement` refuses to grade unless the
+instructor passes ``--insecure``, and every output then says so (:data:`INSECURE_NOTE`).
+``python -m jaxnm_course.grading.sandbox`` prints the diagnosis.
 
 Nothing here decides a grade: the worker can at most answer calls wrongly.
 """
@@ -31,22 +34,35 @@ Nothing here decides a grade: the worker can at most answer calls wrongly.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import resource
 import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 __all__ = [
     "DEFAULT_MEMORY_MB",
+    "DEFAULT_TMPFS_MB",
+    "INSECURE_NOTE",
     "NOBODY",
+    "SUPPORT_DIR",
+    "SUPPORT_TMPFS_MB",
+    "WORKDIR",
+    "Confinement",
+    "SandboxUnavailable",
     "apply_limits",
-    "namespace_command",
+    "confined_command",
+    "confinement",
     "namespaces_available",
+    "readonly_paths",
+    "require_confinement",
     "secret_paths",
+    "submission_files",
     "worker_env",
 ]
 
@@ -54,87 +70,289 @@ __all__ = [
 DEFAULT_MEMORY_MB = 4096
 #: Largest file (and captured output) a worker may write (bytes).
 MAX_FILE_BYTES = 64 * 1024 * 1024
-#: uid/gid the worker drops to under namespaces.
+#: uid/gid of ``nobody`` (kept for compatibility; the sandbox maps the grader's own uid).
 NOBODY = 65534
+#: Size of a confined worker's private tmpfs, its only writable place (MiB).
+DEFAULT_TMPFS_MB = 256
+#: Inside the sandbox: the private tmpfs, and the folder holding the submission's files.
+SANDBOX_TMP = "/tmp"
+WORKDIR = "/tmp/submission"
+#: Inside the sandbox: the read-only folder of the trusted files given as ``ro_files`` (the
+#: course's support package), a tmpfs of its own remounted read-only once they are written.
+SUPPORT_DIR = "/tmp/support"
+#: Size of that tmpfs (MiB).
+SUPPORT_TMPFS_MB = 64
+#: Host system folders shown read-only (links are recreated as links), and the loader's files.
+_SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+_LOADER_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime")
+#: Said by every output of a run without the kernel layer.
+INSECURE_NOTE = (
+    "INSECURE RUN: graded without the kernel sandbox (--insecure); a hostile submission "
+    "could have read the solutions or changed other grades"
+)
+#: Set to "1" to behave as if no kernel layer were available (tests of the refusal).
+ENV_OFF = "JAXNM_GRADE_NO_NAMESPACES"
 
-_NS_OK: bool | None = None
+
+class SandboxUnavailable(RuntimeError):
+    """The kernel sandbox cannot be set up here and ``--insecure`` was not given."""
+
+
+class Confinement(NamedTuple):
+    """Whether the kernel layer works on this machine.
+
+    Attributes:
+        available: True when a trial sandbox started and ran.
+        tool: absolute path of ``bwrap`` (empty when not found).
+        detail: a one-line diagnosis (the error of the trial run when unavailable).
+    """
+
+    available: bool
+    tool: str
+    detail: str
+
+
+def _system_args() -> list[str]:
+    args = ["--ro-bind", "/usr", "/usr"]
+    for p in _SYSTEM_LINKS:
+        if os.path.islink(p):
+            args += ["--symlink", os.readlink(p), p]
+        elif os.path.isdir(p):
+            args += ["--ro-bind", p, p]
+    for p in _LOADER_FILES:
+        args += ["--ro-bind-try", p, p]
+    return args
+
+
+def _base_args(tool: str, tmpfs_mb: int) -> list[str]:
+    return [
+        tool,
+        "--unshare-all",  # user, ipc, pid, net, uts, cgroup
+        "--unshare-user",
+        "--disable-userns",  # no nested user namespaces (kernel attack surface)
+        "--cap-drop",
+        "ALL",  # when started by root: no capability inside either
+        "--die-with-parent",
+        "--new-session",  # no TIOCSTI into the grader's terminal
+        "--hostname",
+        "worker",
+        *_system_args(),
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--size",
+        str(int(tmpfs_mb) * 1024 * 1024),
+        "--tmpfs",
+        SANDBOX_TMP,
+    ]
+
+
+@functools.lru_cache(maxsize=1)
+def _probe() -> Confinement:
+    tool = shutil.which("bwrap") or ""
+    if not tool:
+        return Confinement(
+            False, "", "bwrap not found (Debian/Ubuntu: apt-get install bubblewrap)"
+        )
+    argv = [*_base_args(tool, 1), "--", "/bin/sh", "-c", "test -d /proc/1 && echo ok"]
+    try:
+        r = subprocess.run(argv, capture_output=True, timeout=30, text=True)
+    except (OSError, subprocess.SubprocessError) as err:
+        return Confinement(False, tool, f"bwrap could not run: {err}")
+    if r.returncode != 0 or r.stdout.strip() != "ok":
+        msg = (r.stderr or r.stdout).strip().splitlines()
+        hint = (
+            "; user namespaces are probably disabled (check the sysctls "
+            "user.max_user_namespaces > 0 and kernel.unprivileged_userns_clone = 1, or the "
+            "container's seccomp profile)"
+        )
+        return Confinement(False, tool, f"bwrap failed: {msg[-1] if msg else r.returncode}{hint}")
+    return Confinement(True, tool, "bubblewrap: user, pid, mount, ipc, uts, net namespaces")
+
+
+def confinement() -> Confinement:
+    """Detect the kernel layer (cached trial run of ``bwrap``).
+
+    ``JAXNM_GRADE_NO_NAMESPACES=1`` reports it unavailable (to test the refusal).
+
+    Returns:
+        A :class:`Confinement`.
+    """
+    if os.environ.get(ENV_OFF) == "1":
+        return Confinement(False, "", f"switched off by {ENV_OFF}=1")
+    return _probe()
 
 
 def namespaces_available() -> bool:
-    """Whether the worker can be started in fresh net/pid/mount namespaces (root + unshare).
-
-    Returns:
-        True when running as root and a trial ``unshare`` succeeds. The answer is cached;
-        ``JAXNM_GRADE_NO_NAMESPACES=1`` forces False (to test the portable layers alone).
-    """
-    global _NS_OK
-    if os.environ.get("JAXNM_GRADE_NO_NAMESPACES") == "1":
-        return False
-    if _NS_OK is None:
-        exe = shutil.which("unshare")
-        _NS_OK = False
-        if exe and hasattr(os, "geteuid") and os.geteuid() == 0:
-            try:
-                r = subprocess.run(
-                    [exe, "--net", "--pid", "--mount", "--fork", "--kill-child", "true"],
-                    capture_output=True,
-                    timeout=20,
-                )
-                _NS_OK = r.returncode == 0
-            except (OSError, subprocess.SubprocessError):
-                _NS_OK = False
-    return _NS_OK
+    """Whether workers can be confined by the kernel layer (see :func:`confinement`)."""
+    return confinement().available
 
 
-# Runs as root inside the fresh namespaces, before the worker: hide the secret folders under
-# empty tmpfs, keep only the worker's folder writable, then drop every capability for good.
-_CONFINE_SH = r"""
-set -u
-wd=$1; hide=$2; shift 2
-for d in $hide; do mount -t tmpfs -o ro,size=4k,mode=000 none "$d" || exit 97; done
-mount --bind "$wd" "$wd" || exit 98
-awk '{print $2}' /proc/self/mounts | sort -u | while read -r mp; do
-  [ "$mp" = "$wd" ] || mount -o bind,remount,ro "$mp" 2>/dev/null
-done
-cd "$wd" || exit 99
-exec setpriv --nnp --inh-caps=-all --bounding-set=-all "$@"
-"""
-
-
-def namespace_command(workdir: str, hide: Iterable[str], argv: list[str]) -> list[str]:
-    """Wrap ``argv`` so it runs confined in its own namespaces (see the module docstring).
+def require_confinement(insecure: bool, wanted: bool = True, caller: str = "grade") -> bool:
+    """Refuse an unconfined run unless the instructor explicitly accepted it.
 
     Args:
-        workdir: the only folder left writable (the worker's copy of the submission).
-        hide: folders covered by an empty, unreadable tmpfs.
-        argv: the worker command.
+        insecure: the instructor passed ``--insecure``.
+        wanted: False when the instructor switched the sandbox off (``--no-namespaces``).
+        caller: the command named in the error message.
 
     Returns:
-        The full command line.
+        True when workers will be confined, False for an accepted insecure run.
+
+    Raises:
+        SandboxUnavailable: no kernel layer (or switched off) and ``insecure`` is False.
     """
-    hide = [h for h in hide if " " not in h and "\n" not in h]
-    # setpriv --pdeathsig: unshare (and so the whole namespace) dies with the grader.
-    setpriv = shutil.which("setpriv")
-    prefix = [setpriv, "--pdeathsig", "KILL"] if setpriv else []
-    return [
-        *prefix,
-        shutil.which("unshare") or "unshare",
-        "--net",
-        "--pid",
-        "--mount",
-        "--propagation",
-        "private",
-        "--fork",
-        "--kill-child",
-        "--",
-        "/bin/sh",
-        "-c",
-        _CONFINE_SH,
-        "sh",
-        workdir,
-        " ".join(hide),
-        *argv,
-    ]
+    c = confinement()
+    if wanted and c.available:
+        return True
+    if insecure:
+        return False
+    why = "the sandbox was switched off (--no-namespaces)" if not wanted else c.detail
+    raise SandboxUnavailable(
+        f"{caller}: refusing to run student code without the kernel sandbox: {why}. "
+        "Install bubblewrap and allow user namespaces, or pass --insecure to grade anyway "
+        "(every output will then say the run was insecure)."
+    )
+
+
+def readonly_paths(extra: Iterable[str | os.PathLike] = ()) -> list[str]:
+    """The host paths a confined worker sees (read-only), besides ``/usr`` and the loader.
+
+    Args:
+        extra: more paths (e.g. a course support package); each must exist.
+
+    Returns:
+        Resolved paths: ``sys.base_prefix``, ``sys.prefix``, the folder of the running
+        ``jaxnm_course`` package (never the folder above it), then ``extra``; paths inside
+        ``/usr`` or inside another listed path are dropped.
+
+    Raises:
+        ValueError: an extra path does not exist or is ``/``.
+    """
+    pkg = Path(__file__).resolve().parents[1]  # this (the running) jaxnm_course
+    wanted = [Path(sys.base_prefix), Path(sys.prefix), pkg]
+    for e in extra:
+        p = Path(e)
+        if not p.exists() or p.resolve() == Path("/"):
+            raise ValueError(f"readonly_paths: {e!s} does not exist or is the root folder")
+        wanted.append(p)
+    out: list[str] = []
+    for p in wanted:
+        rp = str(p.resolve())
+        if rp not in out:
+            out.append(rp)
+    keep = []
+    for rp in out:
+        inside = [o for o in ["/usr", *out] if o != rp and (rp + "/").startswith(o + "/")]
+        if not inside:
+            keep.append(rp)
+    return keep
+
+
+def submission_files(
+    folder: str | os.PathLike, max_files: int = 200, max_bytes: int = 20 << 20
+) -> list[tuple[str, Path]]:
+    """The regular files of a staged submission folder (no links, no hidden folders).
+
+    Args:
+        folder: the staged folder.
+        max_files: most files.
+        max_bytes: most bytes, all files together.
+
+    Returns:
+        ``(relative POSIX path, absolute path)`` pairs, sorted.
+
+    Raises:
+        ValueError: too many files or bytes.
+    """
+    src = Path(folder)
+    found: list[tuple[str, Path]] = []
+    total = 0
+    for root, dirs, files in os.walk(src, followlinks=False):
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not d.startswith(".") and d != "__pycache__" and not (Path(root) / d).is_symlink()
+        )
+        for f in sorted(files):
+            p = Path(root) / f
+            if p.is_symlink() or not p.is_file():
+                continue
+            total += p.stat().st_size
+            found.append((p.relative_to(src).as_posix(), p))
+            if len(found) > max_files or total > max_bytes:
+                raise ValueError(
+                    f"submission too large (more than {max_files} files or {max_bytes} bytes)"
+                )
+    return found
+
+
+def confined_command(
+    argv: Sequence[str],
+    files: Sequence[tuple[str, int]],
+    ro_paths: Sequence[str],
+    tmpfs_mb: int = DEFAULT_TMPFS_MB,
+    workdir: str = WORKDIR,
+    info_fd: int | None = None,
+    ro_files: Sequence[tuple[str, int]] = (),
+) -> list[str]:
+    """Wrap ``argv`` so that it runs inside the kernel sandbox (see the module docstring).
+
+    Args:
+        argv: the worker's command (its paths must lie in ``ro_paths`` or ``/usr``).
+        files: ``(relative path, open file descriptor)``: each file is copied into
+            ``workdir`` (on the private tmpfs) before ``argv`` starts. The caller passes
+            the descriptors to the child (``pass_fds``) and closes them after the start.
+        ro_paths: host paths bound read-only at the same place (:func:`readonly_paths`).
+        tmpfs_mb: size of the private tmpfs (MiB): the worker's whole disk.
+        workdir: the submission folder inside the sandbox (under ``/tmp``).
+        info_fd: a descriptor (also passed to the child) where bwrap writes JSON with
+            ``child-pid``: the host pid of the sandbox's pid 1. Killing that process kills
+            every process of the sandbox; it exits only once they are all gone.
+        ro_files: ``(relative path, open file descriptor)`` like ``files``, copied into
+            :data:`SUPPORT_DIR` (a tmpfs of its own, remounted read-only once they are
+            written: the worker can read them, never change or add to them). The caller
+            passes and closes the descriptors as for ``files``.
+
+    Returns:
+        The full command line (``bwrap ... -- argv``).
+
+    Raises:
+        SandboxUnavailable: no working ``bwrap``.
+    """
+    c = confinement()
+    if not c.available:
+        raise SandboxUnavailable(f"confined_command: {c.detail}")
+    args = _base_args(c.tool, tmpfs_mb)
+    if info_fd is not None:
+        args += ["--info-fd", str(int(info_fd))]
+    for p in ro_paths:
+        args += ["--ro-bind", p, p]
+    args += _file_args(workdir, files, "0644")
+    if ro_files:
+        args += ["--size", str(SUPPORT_TMPFS_MB * 1024 * 1024), "--tmpfs", SUPPORT_DIR]
+        args += _file_args(SUPPORT_DIR, ro_files, "0444")
+        args += ["--remount-ro", SUPPORT_DIR]
+    args += ["--chdir", workdir, "--", *argv]
+    return args
+
+
+def _file_args(folder: str, files: Sequence[tuple[str, int]], perms: str) -> list[str]:
+    """The bwrap arguments that make ``folder`` and copy each ``(rel, fd)`` into it."""
+    args = ["--dir", folder]
+    made = {folder}
+    for rel, fd in files:
+        parts = rel.split("/")
+        if any(part in ("", ".", "..") for part in parts):
+            raise ValueError(f"confined_command: bad relative path {rel!r}")
+        for i in range(1, len(parts)):
+            d = "/".join([folder, *parts[:i]])
+            if d not in made:
+                args += ["--dir", d]
+                made.add(d)
+        args += ["--perms", perms, "--file", str(int(fd)), f"{folder}/{rel}"]
+    return args
 
 
 def secret_paths(extra: Iterable[str | os.PathLike] = ()) -> list[str]:
@@ -151,9 +369,7 @@ def secret_paths(extra: Iterable[str | os.PathLike] = ()) -> list[str]:
     Returns:
         Absolute, resolved paths that exist.
     """
-    import jaxnm_course
-
-    pkg = Path(jaxnm_course.__file__).resolve().parent
+    pkg = Path(__file__).resolve().parents[1]  # this (the running) jaxnm_course
     root = pkg.parent
     keep = {pkg}
     prefix = Path(sys.prefix).resolve()
@@ -239,3 +455,16 @@ def apply_limits(memory_mb: int, cpu_seconds: int, nproc: int = 1024) -> None:
         import ctypes
 
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)
+
+
+def main() -> int:
+    """``python -m jaxnm_course.grading.sandbox``: say whether workers can be confined here."""
+    c = confinement()
+    print(("available: " if c.available else "NOT available: ") + c.detail)
+    if c.available:
+        print("read-only paths:", " ".join(readonly_paths()))
+    return 0 if c.available else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,6 +1,8 @@
 """Generate the exercise stubs in ``exercises/`` from the reference answers in ``solutions/``.
 
-Each solution module ``solutions/exNN_<topic>.py`` marks its holes::
+The sets come from the course declaration (``exercises/course.toml``, see
+:mod:`jaxnm_course.grading.course`): for each set, ``solutions/<module>.py`` gives
+``exercises/<module>.py``. Each solution module marks its holes::
 
     def hessian(energy, R):
         \"\"\"Docstring (kept).\"\"\"
@@ -10,11 +12,12 @@ Each solution module ``solutions/exNN_<topic>.py`` marks its holes::
         # END SOLUTION
 
 and the stub keeps everything except the lines between the markers (markers included),
-which become ``raise NotImplementedError("exNN: hessian not implemented yet")`` at the
+which become ``raise NotImplementedError("<set id>: hessian not implemented yet")`` at the
 marker's indentation. ``# HINT:`` comments stay. Usage::
 
-    python -m jaxnm_course.grading.stubs            # write exercises/exNN_*.py
-    python -m jaxnm_course.grading.stubs --check    # exit 1 if a stub is out of date
+    python -m jaxnm_course.grading.stubs                  # write this checkout's stubs
+    python -m jaxnm_course.grading.stubs --check          # exit 1 if a stub is out of date
+    python -m jaxnm_course.grading.stubs --course PATH    # another course
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ import re
 import sys
 from pathlib import Path
 
+from . import course as _course
+
 __all__ = ["HEADER", "api", "generate", "generate_stub", "main"]
 
 BEGIN = "# BEGIN SOLUTION"
@@ -34,26 +39,29 @@ END = "# END SOLUTION"
 HEADER = "# Stub generated from solutions/{name} (python -m jaxnm_course.grading.stubs)."
 
 _DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+(\w+)")
-_SET = re.compile(r"^(ex\d\d)_\w+\.py$")
+_LABEL = re.compile(r"^([A-Za-z][A-Za-z0-9]*)_\w+\.py$")
 
 
-def generate_stub(source: str, filename: str) -> str:
+def generate_stub(source: str, filename: str, label: str | None = None) -> str:
     """The stub text of one solution module.
 
     Args:
         source: the solution's source code.
-        filename: its file name, ``exNN_<topic>.py`` (gives the set label ``exNN``).
+        filename: its file name (named in the stub's header).
+        label: the set id the messages start with; default the file name up to its first
+            underscore (``ex07`` for ``ex07_demo.py``).
 
     Returns:
         The stub's source code.
 
     Raises:
-        ValueError: unbalanced or nested markers, or a marker outside a function.
+        ValueError: unbalanced or nested markers, a marker outside a function, or no label.
     """
-    match = _SET.match(filename)
-    if match is None:
-        raise ValueError(f"generate_stub: {filename!r} is not named exNN_<topic>.py")
-    label = match.group(1)
+    if label is None:
+        match = _LABEL.match(filename)
+        if match is None:
+            raise ValueError(f"generate_stub: no set label in {filename!r}; pass label=")
+        label = match.group(1)
     out = [HEADER.format(name=filename)]
     inside = False
     function = None
@@ -110,23 +118,35 @@ def api(source: str) -> dict[str, tuple[str, str | None]]:
     return out
 
 
-def generate(solutions: Path, exercises: Path, *, check: bool = False) -> list[Path]:
-    """Write (or, with ``check``, compare) the stub of every ``solutions/exNN_*.py``.
+def generate(
+    solutions: Path,
+    exercises: Path,
+    *,
+    check: bool = False,
+    course: _course.Course | None = None,
+) -> list[Path]:
+    """Write (or, with ``check``, compare) the stub of every declared set.
 
     Args:
         solutions: folder of the solution modules.
         exercises: folder of the stubs.
         check: do not write; report the stubs that would change.
+        course: the course whose sets are generated; default the one declared in
+            ``exercises/course.toml``.
 
     Returns:
         The stub paths that changed (or would change).
+
+    Raises:
+        FileNotFoundError: no declaration, or a declared set without its solution module.
     """
+    course = course if course is not None else _course.load(exercises)
     changed = []
-    sources = sorted(p for p in solutions.glob("ex*.py") if _SET.match(p.name))
-    if not sources:
-        raise FileNotFoundError(f"no exNN_<topic>.py files in {solutions}")
-    for src in sources:
-        stub = generate_stub(src.read_text(encoding="utf-8"), src.name)
+    for entry in course.sets:
+        src = solutions / entry.filename
+        if not src.is_file():
+            raise FileNotFoundError(f"set {entry.id}: no solution module {src}")
+        stub = generate_stub(src.read_text(encoding="utf-8"), src.name, entry.id)
         dest = exercises / src.name
         current = dest.read_text(encoding="utf-8") if dest.is_file() else None
         if current != stub:
@@ -137,7 +157,7 @@ def generate(solutions: Path, exercises: Path, *, check: bool = False) -> list[P
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m jaxnm_course.grading.stubs [--check]``.
+    """Command line: ``python -m jaxnm_course.grading.stubs [--course PATH] [--check]``.
 
     Args:
         argv: arguments (default: ``sys.argv[1:]``).
@@ -146,15 +166,28 @@ def main(argv: list[str] | None = None) -> int:
         Exit status: 0, or 1 when ``--check`` finds a stub out of date.
     """
     parser = argparse.ArgumentParser(prog="python -m jaxnm_course.grading.stubs")
-    parser.add_argument("--solutions", type=Path, default=Path("solutions"))
-    parser.add_argument("--exercises", type=Path, default=Path("exercises"))
+    parser.add_argument(
+        "--course",
+        type=Path,
+        default=None,
+        help="the course (folder, its exercises/ folder or course.toml; default: this one)",
+    )
+    parser.add_argument("--solutions", type=Path, default=None, help="default: the course's")
+    parser.add_argument("--exercises", type=Path, default=None, help="default: the course's")
     parser.add_argument("--check", action="store_true", help="exit 1 if a stub is out of date")
     args = parser.parse_args(argv)
-    changed = generate(args.solutions, args.exercises, check=args.check)
+    course = _course.load(args.course if args.course is not None else args.exercises)
+    changed = generate(
+        args.solutions or course.solutions,
+        args.exercises or course.exercises,
+        check=args.check,
+        course=course,
+    )
     for path in changed:
         print(f"{'out of date' if args.check else 'wrote'}: {path}")
     if args.check and changed:
-        print("regenerate with: python -m jaxnm_course.grading.stubs", file=sys.stderr)
+        again = f" --course {args.course}" if args.course is not None else ""
+        print(f"regenerate with: python -m jaxnm_course.grading.stubs{again}", file=sys.stderr)
         return 1
     return 0
 

@@ -5,9 +5,9 @@ Tests never ``import ex03_hessians``; they call ``ex = load("ex03_hessians")`` a
 ``<target>/<name>.py``, where the target folder is chosen by ``pytest exercises --target
 exercises|solutions|PATH`` (default ``exercises``). The module is imported on first use, so
 a missing file or a syntax error fails the tests that use it, not the collection of the
-whole session. In remote mode (environment variable ``JAXNM_GRADE_REMOTE`` set, by the batch
-grader) the call is delegated to :mod:`jaxnm_course.grading.remote`, which runs the code in
-an isolated worker process.
+whole session. In remote mode (environment variable ``JAXNM_GRADE_REMOTE`` set by the batch
+grader to its configuration file) the call is delegated to :mod:`jaxnm_course.grading.remote`,
+which runs the code in an isolated worker process.
 
 A function of the target that raises ``NotImplementedError`` (an untouched stub) is reported
 as :class:`NotAttempted`, a ``BaseException`` so that Hypothesis stops at the first example
@@ -25,6 +25,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from jaxnm_course.grading import remote
+from jaxnm_course.grading.config import ENV
+from jaxnm_course.grading.errors import NotAttempted, TargetImportError
+
 __all__ = [
     "NotAttempted",
     "TargetImportError",
@@ -34,14 +38,6 @@ __all__ = [
 ]
 
 _state: dict[str, Any] = {"folder": None}
-
-
-class NotAttempted(BaseException):
-    """An exercise function raised NotImplementedError: the stub has not been filled in."""
-
-
-class TargetImportError(ImportError):
-    """The target module could not be imported (missing file, syntax error, crash)."""
 
 
 def set_target(folder: str | os.PathLike[str]) -> None:
@@ -137,8 +133,6 @@ def load(name: str) -> Any:
         An object whose attributes are the module's functions (imported lazily in this
         process, or proxies to the isolated worker when ``JAXNM_GRADE_REMOTE`` is set).
     """
-    if os.environ.get("JAXNM_GRADE_REMOTE"):
-        from . import remote  # the grader's worker proxy, imported only when grading
-
+    if os.environ.get(ENV):
         return remote.load(name)
     return _LazyModule(name)

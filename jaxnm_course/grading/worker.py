@@ -5,12 +5,13 @@ CONFIG`` (CONFIG is JSON), in a fresh temporary folder that holds only a copy of
 submission, with a sanitised environment and resource limits (see
 :mod:`jaxnm_course.grading.sandbox`). It talks to the trusted side over two dedicated pipe
 file descriptors; the student's ``print`` output goes to stdout/stderr, which are a capped file,
-so it cannot corrupt the protocol. Each message is an 8-byte big-endian length followed by a
-:mod:`jaxnm_course.grading.codec` message.
+so it cannot corrupt the protocol (:mod:`jaxnm_course.grading.protocol`: an 8-byte length and
+a :mod:`jaxnm_course.grading.codec` message).
 
 Order of start-up (what is trusted happens before any student code runs):
 
-1. import NumPy, JAX (x64 on), the library and the catalog of trusted callables;
+1. import NumPy, JAX (x64 on), the library and the course's catalog of trusted callables
+   (``catalog`` in CONFIG: a folder and a module name);
 2. clean ``sys.path`` (no instructor folder on it; the submission folder first);
 3. install an import blocker for instructor modules (``solutions``, ``hidden_tests``,
    ``tests``, ``exercises``, plus the configured ``forbid`` list) and drop the cached modules
@@ -23,13 +24,11 @@ Nothing the worker says is trusted: the trusted side only decodes plain data fro
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import json
 import os
 import pathlib
 import re
-import struct
 import sys
 import traceback
 
@@ -90,12 +89,20 @@ _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 
 
 def install_audit_hook(workdir: str, deny: list[str]) -> None:
-    """Install the worker's audit hook (irremovable from Python code).
+    """Install the worker's audit hook (irremovable from Python code): a SECOND layer only.
 
     The hook refuses (``PermissionError``): process creation, signals to other processes,
-    sockets, ``ctypes``, garbage-collector walks, replacing a function's code, hard and
-    symbolic links, writes or file-system changes outside ``workdir``, any access to a path
-    under ``deny``, and importing the low-level modules that bypass it.
+    sockets, ``ctypes``, garbage-collector walks, replacing or deleting a function's code or
+    defaults, hard and symbolic links, writes or file-system changes outside ``workdir``,
+    any access to a path under ``deny``, and importing the low-level modules that bypass it.
+
+    Its state and the built-ins it uses are bound as default arguments of the hook and its
+    helpers (immutable values; changing ``__defaults__`` or ``__code__`` raises an audit
+    event the hook refuses), not closure cells: the frames in the traceback of its own
+    ``PermissionError`` give no handle to change it. It is still not a boundary: many
+    system calls (``pidfd_send_signal``, ``setpriority``, ...) raise no audit event, and the
+    pure-Python library functions it calls (``os.path.realpath``) can be monkeypatched. The
+    boundary is the kernel sandbox (:mod:`jaxnm_course.grading.sandbox`).
 
     Args:
         workdir: the only folder that may be written (plus ``/dev/null``).
@@ -103,85 +110,117 @@ def install_audit_hook(workdir: str, deny: list[str]) -> None:
     """
     workdir_t = os.path.realpath(workdir)
     deny_t = tuple(os.path.realpath(d) for d in deny)
-    blocked_mods = frozenset(BLOCKED_MODULES) | frozenset(_BLOCKED_LOW_LEVEL)
-    deny_events = _DENY_EVENTS
-    write_events = _PATH_EVENTS_WRITE
-    read_events = _PATH_EVENTS_READ
-    realpath, fspath, getpid, isdir, sep = (
-        os.path.realpath,
-        os.fsdecode,
-        os.getpid,
-        os.path.isdir,
-        os.sep,
-    )
-    write_flags = _WRITE_FLAGS
-    me = getpid()
-
-    def under(p: str, root: str) -> bool:
-        return p == root or p.startswith(root.rstrip(sep) + sep)
-
     plain_paths = (pathlib.PosixPath, pathlib.PurePosixPath)
+    fspath_of = pathlib.PurePath.__fspath__
+    blocked_modules = frozenset(BLOCKED_MODULES) | frozenset(_BLOCKED_LOW_LEVEL)
+    me = os.getpid()
 
-    def resolve(path) -> str | None:
+    def under(p, root, _sep=os.sep, _str=str):
+        return p == root or p.startswith(root.rstrip(_sep) + _sep)
+
+    def resolve(
+        path,
+        _plain=plain_paths,
+        _fspath_of=fspath_of,
+        _realpath=os.path.realpath,
+        _decode=os.fsdecode,
+        _type=type,
+        _int=int,
+        _str=str,
+        _bytes=bytes,
+    ):
         # Only exact built-in types are converted: a student's PathLike (or str subclass)
         # would run its own code inside the hook.
-        if path is None or type(path) is int:
+        if path is None or _type(path) is _int:
             return None
-        if type(path) in plain_paths:
-            path = pathlib.PurePath.__fspath__(path)
-        if type(path) not in (str, bytes):
+        if _type(path) in _plain:
+            path = _fspath_of(path)
+        if _type(path) not in (_str, _bytes):
             return "<not a plain path>"
         try:
-            return realpath(fspath(path))  # relative to the real current folder
+            return _realpath(_decode(path))  # relative to the real current folder
         except (TypeError, ValueError):
             return "<invalid>"
 
-    def shown(path) -> str:
-        return repr(path)[:200] if type(path) in (str, bytes) else f"a {type(path).__name__}"
+    def shown(path, _type=type, _repr=repr, _str=str, _bytes=bytes):
+        return _repr(path)[:200] if _type(path) in (_str, _bytes) else "a non-str path"
 
-    def check(path, write: bool, event: str) -> None:
-        p = resolve(path)
-        if p is None or under(p, workdir_t) or p == "/dev/null":
+    def check(
+        path,
+        write,
+        event,
+        _resolve=resolve,
+        _under=under,
+        _shown=shown,
+        _workdir=workdir_t,
+        _deny=deny_t,
+        _isdir=os.path.isdir,
+        _error=PermissionError,
+    ):
+        p = _resolve(path)
+        if p is None or _under(p, _workdir) or p == "/dev/null":
             return
         if p.startswith("<"):
-            raise PermissionError(f"grader: {event} of {shown(path)}: use a str path")
-        for d in deny_t:
-            if under(p, d):
-                raise PermissionError(f"grader: {event} of {shown(path)} is not allowed")
+            raise _error(f"grader: {event} of {_shown(path)}: use a str path")
+        for d in _deny:
+            if _under(p, d):
+                raise _error(f"grader: {event} of {_shown(path)} is not allowed")
         if write:
-            raise PermissionError(f"grader: writing {shown(path)} outside the submission folder")
-        if event == "open" and isdir(p):
+            raise _error(f"grader: writing {_shown(path)} outside the submission folder")
+        if event == "open" and _isdir(p):
             # A directory descriptor would let os.open(..., dir_fd=fd) bypass the checks.
-            raise PermissionError(f"grader: opening the folder {shown(path)} is not allowed")
+            raise _error(f"grader: opening the folder {_shown(path)} is not allowed")
 
-    def hook(event: str, args: tuple) -> None:
-        if event in deny_events or event.startswith(("ctypes.", "socket.", "_posixsub")):
-            raise PermissionError(f"grader: {event} is not allowed in submissions")
+    def hook(
+        event,
+        args,
+        _check=check,
+        _deny_events=_DENY_EVENTS,
+        _write_events=_PATH_EVENTS_WRITE,
+        _read_events=_PATH_EVENTS_READ,
+        _blocked=blocked_modules,
+        _write_flags=_WRITE_FLAGS,
+        _me=me,
+        _protected=(),
+        _error=PermissionError,
+        _type=type,
+        _isinstance=isinstance,
+        _str=str,
+        _int=int,
+        _any=any,
+        _tuple=tuple,
+    ):
+        if event in _deny_events or event.startswith(("ctypes.", "socket.", "_posixsub")):
+            raise _error(f"grader: {event} is not allowed in submissions")
         if event == "open":
-            path, mode, flags = ((*tuple(args), None, None, None))[:3]
-            write = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
-                isinstance(flags, int) and bool(flags & write_flags)
+            path, mode, flags = ((*_tuple(args), None, None, None))[:3]
+            write = (_isinstance(mode, _str) and _any(c in mode for c in "wax+")) or (
+                _type(flags) is _int and bool(flags & _write_flags)
             )
-            if type(path) is not int:
-                check(path, write, event)
+            if _type(path) is not _int:
+                _check(path, write, event)
         elif event in ("os.kill", "os.killpg", "signal.pthread_kill"):
-            if event != "os.kill" or args[0] not in (me, 0):
-                raise PermissionError(f"grader: {event} is not allowed in submissions")
+            if event != "os.kill" or args[0] not in (_me, 0):
+                raise _error(f"grader: {event} is not allowed in submissions")
         elif event == "import":
-            top = str(args[0]).split(".")[0]
-            if top in blocked_mods:
-                raise PermissionError(f"grader: importing {args[0]} is not allowed")
-        elif event == "object.__setattr__":
-            if args and any(args[0] is f for f in protected):
-                raise PermissionError("grader: the grader's audit hook cannot be changed")
-        elif event in write_events:
+            top = _str(args[0]).split(".")[0]
+            if top in _blocked:
+                raise _error(f"grader: importing {args[0]} is not allowed")
+        elif event in ("object.__setattr__", "object.__delattr__"):
+            if args and _any(args[0] is f for f in _protected):
+                raise _error("grader: the grader's audit hook cannot be changed")
+        elif event in _write_events:
             for a in args[:2]:
-                if a is not None and type(a) is not int:
-                    check(a, True, event)
-        elif event in read_events and args and args[0] is not None and type(args[0]) is not int:
-            check(args[0], False, event)
+                if a is not None and _type(a) is not _int:
+                    _check(a, True, event)
+        elif event in _read_events and args and args[0] is not None and _type(args[0]) is not _int:
+            _check(args[0], False, event)
 
-    protected = (hook, check, under, resolve, shown)
+    # The hook refuses changes to its own and its helpers' code and defaults from now on.
+    protected = (hook, check, under, resolve, shown, os.path.realpath, os.fsdecode, os.path.isdir)
+    defaults = list(hook.__defaults__)
+    defaults[hook.__code__.co_varnames.index("_protected") - 2] = protected
+    hook.__defaults__ = tuple(defaults)
     sys.addaudithook(hook)
 
 
@@ -199,24 +238,6 @@ class _Blocker:
                     name=fullname,
                 )
         return None
-
-
-def _read_exact(fd: int, n: int) -> bytes:
-    chunks, got = [], 0
-    while got < n:
-        b = os.read(fd, min(n - got, 1 << 20))
-        if not b:
-            raise EOFError
-        chunks.append(b)
-        got += len(b)
-    return b"".join(chunks)
-
-
-def _send(fd: int, data: bytes) -> None:
-    view = memoryview(struct.pack(">Q", len(data)) + data)
-    while view:
-        n = os.write(fd, view)
-        view = view[n:]
 
 
 def _format_error(exc: BaseException, workdir: str) -> dict:
@@ -257,10 +278,19 @@ def main(argv: list[str] | None = None) -> None:
     import numpy as np  # noqa: F401
 
     import jaxnm_course  # noqa: F401
-    from jaxnm_course.grading import codec
+    from jaxnm_course.grading import codec, protocol
 
-    with contextlib.suppress(ImportError):
-        from jaxnm_course.grading import catalog  # noqa: F401
+    # The course's catalog (a read-only copy staged by the trusted side, outside the
+    # submission folder): its Ref class rebuilds the Refs this worker receives.
+    catalog = cfg.get("catalog")
+    if isinstance(catalog, dict):
+        sys.path.insert(0, str(catalog["path"]))
+        try:
+            codec.set_ref_class(importlib.import_module(str(catalog["module"])).Ref)
+        except Exception:
+            pass  # without the catalog, Refs are refused: the calls that use one fail
+        finally:
+            sys.path.remove(str(catalog["path"]))
     # Warm up the pieces of JAX every exercise uses, so compile-once costs are paid here.
     jnp.linalg.eigh(jnp.eye(3))[0].block_until_ready()
 
@@ -274,8 +304,8 @@ def main(argv: list[str] | None = None) -> None:
     sys.dont_write_bytecode = True
 
     # 3. Import blocker; drop cached low-level modules. The catalog's Ref class is pinned in
-    # the codec first, so Refs keep working when the library itself is forbidden.
-    codec._ref_class()
+    # the codec (step 1), so Refs keep working when the library or the course's support
+    # package is forbidden.
     sys.meta_path.insert(0, _Blocker(tuple(BLOCKED_MODULES) + forbid))
     for name in list(sys.modules):
         if name in forbid or any(name.startswith(f + ".") for f in forbid):
@@ -285,20 +315,19 @@ def main(argv: list[str] | None = None) -> None:
     if sp is not None and hasattr(sp, "_posixsubprocess"):
         sp._posixsubprocess = None
 
-    # 4. Audit hook.
-    install_audit_hook(workdir, deny)
+    # 4. Audit hook (a second layer; absent only when the trusted side asked for a confined
+    # worker without it, to test the kernel layer alone).
+    if cfg.get("audit_hook", True):
+        install_audit_hook(workdir, deny)
 
     # 5. Serve.
     modules: dict[str, object] = {}
     failed: dict[str, dict] = {}
-    _send(fd_out, codec.encode({"op": "ready", "pid": os.getpid()}, max_bytes))
+    protocol.send(fd_out, {"op": "ready", "pid": os.getpid()}, max_bytes)
     while True:
         try:
-            (n,) = struct.unpack(">Q", _read_exact(fd_in, 8))
-            if n > max_bytes:
-                return
-            req = codec.decode(_read_exact(fd_in, n), max_bytes)
-        except (EOFError, OSError):
+            req = protocol.receive(fd_in, max_bytes)
+        except (EOFError, OSError, codec.CodecError):
             return
         rid = req.get("id") if isinstance(req, dict) else None
         try:
@@ -318,7 +347,7 @@ def main(argv: list[str] | None = None) -> None:
                         err = _format_error(exc, workdir)
                         err["import_failed"] = True
                         failed[mod_name] = err
-                        _send(fd_out, codec.encode({"id": rid, "error": err}, max_bytes))
+                        protocol.send(fd_out, {"id": rid, "error": err}, max_bytes)
                         continue
                 if op == "import":
                     reply = {"id": rid, "ok": None}
@@ -346,7 +375,7 @@ def main(argv: list[str] | None = None) -> None:
                 )
         except BaseException as exc:
             data = codec.encode({"id": rid, "error": _format_error(exc, workdir)}, max_bytes)
-        _send(fd_out, data)
+        protocol.write_frame(fd_out, data)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from jaxnm_exercises import catalog
 
-from jaxnm_course.grading import catalog, codec
+from jaxnm_course.grading import codec
 
 DTYPES = ["bool", "int8", "uint8", "int32", "int64", "uint64", "float16", "float32", "float64"]
 DTYPES += ["complex64", "complex128"]
@@ -71,12 +72,29 @@ def test_scalars_containers_and_nonfinite_floats_round_trip():
     assert math.isnan(nan)
 
 
-def test_catalog_refs_cross_by_name_and_still_work():
+@pytest.fixture
+def course_refs():
+    """The course catalog's Ref class registered with the codec (as the plugin does)."""
+    codec.set_ref_class(catalog.Ref)
+    yield
+    codec.set_ref_class(None)
+
+
+def test_catalog_refs_cross_by_name_and_still_work(course_refs):
     f = catalog.function("polynomial", coefficients=np.array([1.0, -2.0, 3.0, 0.5]))
     g = codec.decode(codec.encode(f))
     assert isinstance(g, catalog.Ref)
     assert g == f
     assert float(g(2.0)) == pytest.approx(float(f(2.0)))
+
+
+def test_refs_are_refused_without_a_course_catalog():
+    codec.set_ref_class(None)
+    f = catalog.function("polynomial", coefficients=np.array([1.0, 2.0]))
+    with pytest.raises(codec.CodecError):
+        codec.encode(f)
+    with pytest.raises(codec.CodecError, match="not available"):
+        codec.decode(b'{"$": "ref", "fields": {"kind": "function", "name": "polynomial"}}')
 
 
 @pytest.mark.parametrize(
@@ -126,7 +144,7 @@ def _msg(plain) -> bytes:
         _msg([[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]),
     ],
 )
-def test_malformed_or_foreign_messages_are_refused(message):
+def test_malformed_or_foreign_messages_are_refused(message, course_refs):
     with pytest.raises(codec.CodecError):
         codec.decode(message)
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from jaxnm_course.grading import batch, cli, gradescope, release
+from jaxnm_course.grading import batch, cli, gradescope, release, results
+from jaxnm_course.grading.config import GradingConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,7 +37,9 @@ def test_a_plain_zip_is_extracted(tmp_path):
     (tmp_path / "d").mkdir()
     batch.extract_zip(z, tmp_path / "d")
     assert (tmp_path / "d" / "bob" / "ex01_x.py").read_text() == "x = 1\n"
-    assert batch.stage(z, tmp_path / "staged") == tmp_path / "staged" / "bob"
+    staged = batch.stage(z, tmp_path / "staged")
+    assert [p.name for p in staged.folder.iterdir()] == ["ex01_x.py"]
+    assert staged.ignored == ("helpers/ (a folder)",)
 
 
 @pytest.mark.parametrize(
@@ -79,8 +82,9 @@ def test_folder_submissions_skip_links(tmp_path):
     src.mkdir()
     (src / "ex01_x.py").write_text("x = 1\n")
     (src / "stolen.py").symlink_to(ROOT / "solutions" / "ex01_jax_basics.py")
-    folder = batch.stage(src, tmp_path / "staged")
-    assert sorted(p.name for p in folder.iterdir()) == ["ex01_x.py"]
+    staged = batch.stage(src, tmp_path / "staged")
+    assert sorted(p.name for p in staged.folder.iterdir()) == ["ex01_x.py"]
+    assert staged.ignored == ("stolen.py (a link)",)
 
 
 # -- results format -------------------------------------------------------------------------
@@ -109,14 +113,12 @@ def _row():
             "message": "CallTimeout: no answer within 6 s",
         },
     ]
-    row = batch.GradeRow("alice", tests=tests)
-    row.totals = {"ex01": {"points": 2.0, "max_points": 5.0, "title": "T"}}
-    batch._summarise(row)
-    return row
+    row = results.StudentRow("alice", tests=tuple(map(results.TestResult.from_record, tests)))
+    return results.summarise(row)
 
 
 def test_gradescope_results_format_and_visibility():
-    res = batch.gradescope_results(_row(), hidden_visibility="after_published")
+    res = results.gradescope_results(_row(), hidden_visibility="after_published")
     assert res["score"] == 2.0
     assert res["max_score"] == 5.0
     assert "execution_time" in res
@@ -128,16 +130,16 @@ def test_gradescope_results_format_and_visibility():
 
 
 def test_gradebook_has_a_row_per_student_and_exercise_columns(tmp_path):
-    rows = [_row(), batch.GradeRow("bob", status="rejected", reason="zip bomb")]
-    batch.write_outputs(rows, tmp_path, batch.Options(course=ROOT))
+    rows = [_row(), results.StudentRow("bob", status="rejected", reason="zip bomb")]
+    batch.write_outputs(rows, tmp_path, GradingConfig(course=ROOT))
     with open(tmp_path / "grades.csv", newline="") as f:
         table = list(csv.DictReader(f))
     assert [r["student"] for r in table] == ["alice", "bob"]
     assert list(table[0]) == ["student", "total", "max", "ex01", "status", "reason"]
     assert table[1]["reason"] == "zip bomb"
     assert table[1]["max"] == "5"  # the course maximum, also for a rejected submission
-    fb = (tmp_path / "alice" / "feedback.txt").read_text()
-    assert "test_b [hidden]" in fb
+    fb = (tmp_path / "students" / "alice" / "feedback.txt").read_text()
+    assert "hidden test 1 [hidden]" in fb
     assert "2/5" in fb
 
 
@@ -182,6 +184,9 @@ def test_release_scan_bites_on_a_leaked_solution_line(tmp_path):
     (course / "solutions" / "ex01_jax_basics.py").write_text(sol)
     (course / "exercises" / "ex01_jax_basics.py").write_text(
         (ROOT / "exercises" / "ex01_jax_basics.py").read_text()
+    )
+    (course / "exercises" / "course.toml").write_text(
+        '[[set]]\nid = "ex01"\nmodule = "ex01_jax_basics"\ntitle = "JAX essentials"\n'
     )
     (course / "hidden_tests" / "test_ex01_x.py").write_text("def test_secret_check():\n    pass\n")
     leaked = release.solution_lines(course / "solutions", course / "exercises")
@@ -256,6 +261,9 @@ def test_check_fails_when_a_solution_is_wrong(tmp_path):
                 shutil.copy(ROOT / d / name, course / d / name)
     shutil.copy(ROOT / "pyproject.toml", course / "pyproject.toml")
     shutil.copy(ROOT / "exercises" / "ex01_jax_basics.py", course / "exercises")
+    # The declaration and support package; the declared sets without test files are skipped.
+    shutil.copy(ROOT / "exercises" / "course.toml", course / "exercises")
+    shutil.copytree(ROOT / "exercises" / "support", course / "exercises" / "support")
     mutant = tomllib.loads((ROOT / "tests/course/mutants/ex01_force_sign/mutant.toml").read_text())
     source = (ROOT / "solutions" / mutant["file"]).read_text()
     for edit in mutant["edit"]:

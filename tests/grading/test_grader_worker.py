@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from jaxnm_course.grading import remote, sandbox
+from jaxnm_course.grading import errors, remote, sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = ROOT / "solutions" / "ex01_jax_basics.py"
@@ -145,6 +145,10 @@ ATTACKS = textwrap.dedent(
     def use_library():
         import jaxnm_course
         return jaxnm_course.__name__
+
+    def use_support():
+        import jaxnm_exercises.references
+        return jaxnm_exercises.references.__name__
 
     def call_ref(f, x):
         return f(x)
@@ -338,17 +342,29 @@ def test_worker_environment_is_sanitised(tmp_path):
 
 
 def test_the_library_can_be_forbidden_while_catalog_refs_keep_working(tmp_path):
-    from jaxnm_course.grading import catalog
+    from jaxnm_exercises import catalog
+
+    from jaxnm_course.grading import codec, course
 
     (tmp_path / "attacks.py").write_text(ATTACKS)
+    # As in the trusted pytest process: the plugin makes the course current and registers
+    # its catalog; the worker gets a staged copy of the catalog, the support package forbidden.
+    decl = course.load()
+    course.set_current(decl)
+    codec.set_ref_class(catalog.Ref)
     f = catalog.function("polynomial", coefficients=np.array([1.0, 2.0]))
-    w = remote.Worker(tmp_path, call_timeout=10, namespaces="off", forbid=["jaxnm_course"])
+    forbid = ["jaxnm_course", decl.support_package]
+    w = remote.Worker(tmp_path, call_timeout=10, namespaces="off", forbid=forbid)
     try:
         with pytest.raises(ImportError, match="cannot be imported by a submission"):
             w.call("attacks", "use_library", (), {})
+        with pytest.raises(ImportError, match="cannot be imported by a submission"):
+            w.call("attacks", "use_support", (), {})
         assert float(w.call("attacks", "call_ref", (f, 3.0), {})) == pytest.approx(float(f(3.0)))
     finally:
         w.close()
+        course.set_current(None)
+        codec.set_ref_class(None)
 
 
 def test_the_library_is_importable_when_not_forbidden(worker):
@@ -371,7 +387,7 @@ def test_plugin_names_worker_failures_by_their_grading_outcome():
 
     timeout = remote.CallTimeout("no answer within 6 s")
     crash = remote.WorkerCrashed("the worker died")
-    student = remote._remote_exception({"type": "ValueError", "message": "bad x"})
+    student = errors.remote_exception({"type": "ValueError", "message": "bad x"})
     assert isinstance(student, ValueError)
     assert _worker_outcome(timeout) == "timeout"
     assert _worker_outcome(crash) == "error"

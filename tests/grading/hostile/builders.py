@@ -146,6 +146,7 @@ def build_all(subs: Path, out: Path, token: str) -> dict[str, str | float | None
                     "totals": {"ex01": {"points": 1000, "max_points": 1, "title": "t"}}}
             targets = ["@OUT@/grades.csv", "@MARKER@"]
             targets += glob.glob("@OUT@/*/results.json")
+            targets += glob.glob("@OUT@/students/*/results.json")
             targets += glob.glob("/tmp/jaxnm-grade-*/run/*/results.json")
             targets += glob.glob("/tmp/*/run/*/results.json")
             # Worst case: the attacker knows the instructor's folder layout exactly.

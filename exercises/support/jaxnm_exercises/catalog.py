@@ -35,8 +35,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .. import molecules as _molecules
-from ..geometry import safe_norm
+from jaxnm_course import molecules as _molecules
+from jaxnm_course.geometry import safe_norm
 
 __all__ = [
     "KINDS",
@@ -206,7 +206,7 @@ def reference_hessian(name: str, **params: Any) -> np.ndarray:
     Returns:
         H, shape (3N, 3N), kcal/mol/Å², read-only.
     """
-    from ..hessians import hessian
+    from jaxnm_course.hessians import hessian
 
     key = (name, _freeze(params))
     if key not in _hessian_cache:

@@ -11,9 +11,10 @@ import functools
 import jax
 import jax.numpy as jnp
 
-from .. import analysis
-from .. import differentiable as df
-from ..geometry import pair_distances
+from jaxnm_course import analysis
+from jaxnm_course import differentiable as df
+from jaxnm_course.geometry import pair_distances
+
 from . import strategies as S
 
 __all__ = ["ex10_correlation_and_gradient", "ex10_springs"]

@@ -1,0 +1,173 @@
+"""The configuration of a grading run: one frozen object, serialised one way.
+
+:class:`GradingConfig` is what the command line builds, what :func:`batch.grade_all
+<jaxnm_course.grading.batch.grade_all>` reads, what the trusted pytest process of each
+submission reads (through a file named by the environment variable :data:`ENV`, never through
+pytest's command line) and what a Gradescope bundle ships as ``grading.json``. It crosses
+process boundaries only as :meth:`GradingConfig.to_json` / :meth:`GradingConfig.from_json`.
+
+Example:
+    >>> cfg = GradingConfig(call_timeout=30.0, exercises=("ex01",))
+    >>> GradingConfig.from_json(cfg.to_json()) == cfg
+    True
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jaxnm_course.grading import sandbox
+
+__all__ = ["ENV", "HIDDEN_VISIBILITIES", "GradingConfig"]
+
+#: Environment variable of the trusted pytest process: the path of its configuration file
+#: (set by the batch grader; when it is set, tests call student code in a worker).
+ENV = "JAXNM_GRADE_REMOTE"
+#: Gradescope visibilities a hidden test may have.
+HIDDEN_VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
+
+
+def _strings(value: Any, what: str) -> tuple[str, ...]:
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise TypeError(f"GradingConfig: {what} must be a list of strings, got {value!r}")
+    if not all(isinstance(v, str) for v in value):
+        raise TypeError(f"GradingConfig: {what} must be a list of strings, got {value!r}")
+    return tuple(value)
+
+
+@dataclass(frozen=True)
+class GradingConfig:
+    """Settings of a grading run (batch-wide) and of one submission (worker side).
+
+    Attributes:
+        course: the course folder (holding ``exercises/`` and ``hidden_tests/``); None: the
+            batch uses :func:`~jaxnm_course.grading.batch.course_root`.
+        workers: submissions graded in parallel.
+        call_timeout: wall-clock limit of one call of student code (s).
+        submission_timeout: wall-clock budget of one submission's calls (s); its pytest
+            process is killed after ``1.5 * submission_timeout + 120`` s.
+        memory_mb: address-space limit of a worker (MiB).
+        exercises: only these sets (``("ex01", ...)``); all when empty.
+        hidden: include ``hidden_tests/``.
+        hidden_visibility: Gradescope visibility of hidden tests (one of
+            :data:`HIDDEN_VISIBILITIES`).
+        namespaces: ``"auto"`` or ``"off"`` (see :mod:`jaxnm_course.grading.sandbox`).
+        forbid: modules a submission may not import; None: decided once per batch by
+            :func:`~jaxnm_course.grading.batch.default_forbid`.
+        submission: the staged folder of one submission (set per submission by the batch;
+            read by :mod:`~jaxnm_course.grading.remote`).
+        hide: extra folders the worker must not see.
+        pidfile: where the process-group id of each worker started is appended.
+        tmp_root: the folder under which worker folders are made.
+        insecure: grade even without the kernel sandbox (every output then says so);
+            without it a run where the sandbox cannot be set up is refused.
+        ro_paths: extra host paths confined workers may read (beside
+            :func:`~jaxnm_course.grading.sandbox.readonly_paths`).
+        tmpfs_mb: size of a confined worker's private tmpfs, its whole disk (MiB).
+    """
+
+    course: Path | None = None
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    call_timeout: float = 60.0
+    submission_timeout: float = 900.0
+    memory_mb: int = sandbox.DEFAULT_MEMORY_MB
+    exercises: tuple[str, ...] = ()
+    hidden: bool = True
+    hidden_visibility: str = "after_published"
+    namespaces: str = "auto"
+    forbid: tuple[str, ...] | None = None
+    submission: Path | None = None
+    hide: tuple[str, ...] = ()
+    pidfile: str | None = None
+    tmp_root: str | None = None
+    insecure: bool = False
+    ro_paths: tuple[str, ...] = ()
+    tmpfs_mb: int = sandbox.DEFAULT_TMPFS_MB
+
+    def __post_init__(self) -> None:
+        def put(name: str, value: Any) -> None:
+            object.__setattr__(self, name, value)
+
+        for name in ("course", "submission"):
+            value = getattr(self, name)
+            if value is not None:
+                if not isinstance(value, str | os.PathLike):
+                    raise TypeError(f"GradingConfig: {name} must be a path, got {value!r}")
+                put(name, Path(value))
+        put("exercises", _strings(self.exercises, "exercises"))
+        put("hide", _strings(self.hide, "hide"))
+        put("ro_paths", _strings(self.ro_paths, "ro_paths"))
+        if self.forbid is not None:
+            put("forbid", _strings(self.forbid, "forbid"))
+        for name in ("workers", "memory_mb", "tmpfs_mb"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"GradingConfig: {name} must be an int, got {value!r}")
+            if value < 1:
+                raise ValueError(f"GradingConfig: {name} must be at least 1, got {value}")
+        for name in ("call_timeout", "submission_timeout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise TypeError(f"GradingConfig: {name} must be a number of seconds")
+            if not value > 0:
+                raise ValueError(f"GradingConfig: {name} must be positive, got {value}")
+            put(name, float(value))
+        for name in ("hidden", "insecure"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(
+                    f"GradingConfig: {name} must be True or False, got {getattr(self, name)!r}"
+                )
+        if self.hidden_visibility not in HIDDEN_VISIBILITIES:
+            raise ValueError(
+                f"GradingConfig: hidden_visibility {self.hidden_visibility!r}: choose one of "
+                f"{HIDDEN_VISIBILITIES}"
+            )
+        if self.namespaces not in ("auto", "off"):
+            raise ValueError(
+                f"GradingConfig: namespaces {self.namespaces!r}: choose 'auto' or 'off'"
+            )
+        for name in ("pidfile", "tmp_root"):
+            value = getattr(self, name)
+            if value is not None:
+                put(name, os.fspath(value))
+
+    def replace(self, **changes: Any) -> GradingConfig:
+        """A copy with some fields changed (checked again)."""
+        return dataclasses.replace(self, **changes)
+
+    def to_json(self) -> str:
+        """The configuration as JSON text (paths as strings, tuples as lists)."""
+        data = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Path):
+                value = str(value)
+            elif isinstance(value, tuple):
+                value = list(value)
+            data[f.name] = value
+        return json.dumps(data, indent=1, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> GradingConfig:
+        """Read :meth:`to_json`'s text (missing keys take their defaults).
+
+        Raises:
+            ValueError: not a JSON object, or an unknown key.
+            TypeError: a value of the wrong type.
+        """
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"GradingConfig.from_json: not JSON ({err})") from None
+        if not isinstance(data, dict):
+            raise ValueError("GradingConfig.from_json: expected a JSON object")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"GradingConfig.from_json: unknown keys {unknown}")
+        return cls(**data)

@@ -1,0 +1,1 @@
+"""The mini course's exercises: stubs and visible tests."""

@@ -1,0 +1,12 @@
+# Stub generated from solutions/ex02_vectors.py (python -m jaxnm_course.grading.stubs).
+"""Mini set 2: vectors."""
+
+
+def norm(v):
+    """The Euclidean length of a list of numbers."""
+    raise NotImplementedError("ex02: norm not implemented yet")
+
+
+def dot(u, v):
+    """The dot product of two lists of numbers of the same length."""
+    raise NotImplementedError("ex02: dot not implemented yet")

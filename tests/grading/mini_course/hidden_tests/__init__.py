@@ -1,0 +1,1 @@
+"""The mini course's hidden tests."""

@@ -37,6 +37,15 @@ def as_array(
     """
     if value is None:
         raise AssertionError(f"{what} returned None; expected an array (missing `return`?)")
+    if isinstance(value, list | tuple):
+        # NumPy would turn a list of numbers into an array, but the documented result is an
+        # array: a list (e.g. from a Python loop) or a tuple (e.g. jax.jvp's (primal,
+        # tangent) pair) is not one, and code that uses the result (.shape, @) would break
+        kind = "tuple" if isinstance(value, tuple) else "list"
+        raise AssertionError(
+            f"{what} returned a Python {kind} (of {len(value)} items); expected an array "
+            f"(build one with jnp.asarray / jnp.stack, or compute it with array operations)"
+        )
     try:
         arr = np.asarray(value)
     except Exception as exc:
@@ -54,9 +63,9 @@ def as_array(
             "float64: jnp.asarray(x, dtype=jnp.float64), and no float32 casts)"
         )
     if finite and not np.all(np.isfinite(arr)):
-        bad = np.argwhere(~np.isfinite(arr))[0] if arr.ndim else ()
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0]) if arr.ndim else ()
         raise AssertionError(
-            f"{what} returned a non-finite value ({arr[tuple(bad)]} at index {tuple(bad)})"
+            f"{what} returned a non-finite value ({arr[bad]} at index {bad})"
         )
     return arr
 

@@ -119,7 +119,8 @@ def test_an_error_in_your_code_names_your_line_and_the_test_line(ex01):
 )
 def test_common_jax_mistakes_are_explained_with_the_chapter_section(ex01, test, words, section):
     report = _report(ex01[1], test)
-    assert "hint: " in report and words in report
+    assert "hint: " in report
+    assert words in report
     assert f"see: docs/chapters/{section}" in report
 
 
@@ -139,7 +140,8 @@ def test_tb_long_shows_your_frames_in_context_and_no_locals(ex01):
     report = _report(long, "test_spring_forces_are_minus_the_gradient")
     assert re.search(r"ex01_jax_basics\.py:\d+ in spring_forces:\n", report)
     assert re.search(r"^>\s+\d+\s+return -jax\.grad", report, re.MULTILINE)
-    assert "spring_energy.__doc__" not in report and "site-packages" not in report
+    assert "spring_energy.__doc__" not in report
+    assert "site-packages" not in report
     full = _pytest(course, "-m", "ex01", "--full-trace", "--showlocals", *k)
     # pytest's locals table (names padded to 10 columns: "item       = ...") is off for
     # exercise runs; a frame's arguments ("self = ...") are part of --full-trace
@@ -155,7 +157,8 @@ def test_a_syntax_error_is_reported_once_per_set_without_a_counterexample(tmp_pa
     out = _pytest(course, "-m", "ex01")
     failures = out.split("= FAILURES =", 1)[1].split("exercise points", 1)[0]
     assert failures.count("SyntaxError") == failures.count("TargetImportError") >= 8
-    assert "Failing test case" not in failures and "Falsifying example" not in failures
+    assert "Failing test case" not in failures
+    assert "Falsifying example" not in failures
     assert failures.count("same error as above (see test_spring_energy_matches_the_formula)") == 8
     assert failures.count("in the test:") == 1
 

@@ -64,9 +64,7 @@ def as_array(
         )
     if finite and not np.all(np.isfinite(arr)):
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0]) if arr.ndim else ()
-        raise AssertionError(
-            f"{what} returned a non-finite value ({arr[bad]} at index {bad})"
-        )
+        raise AssertionError(f"{what} returned a non-finite value ({arr[bad]} at index {bad})")
     return arr
 
 

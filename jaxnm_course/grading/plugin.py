@@ -17,9 +17,16 @@ Loaded by ``exercises/conftest.py`` (``pytest_plugins = ["jaxnm_course.grading.p
 * At the end: a points table, one line per set (``ex03 Hessians by autodiff: 14/20 visible
   points``), the total and the number of sets not attempted. A test whose exercise function
   still raises ``NotImplementedError`` is "not attempted": one line, no traceback. A failing
-  test shows a short report: the message (what was expected and what came back), the
-  smallest counterexample Hypothesis found, and where in the exercise file it failed (the
-  full traceback with ``--full-trace``).
+  test shows a short report (:mod:`jaxnm_course.grading.explain`): the message (what was
+  expected and what came back), the smallest counterexample Hypothesis found, a hint and
+  the chapter section for a common JAX mistake, the line of the student's module ("in your
+  code", absent when none raised) and the test's own line ("in the test"). An error that
+  does not depend on the input (the module does not import, ``jit`` on a function with a
+  function argument) is shown once per set, without a counterexample; the set's other tests
+  say "same error as above". ``--tb=long`` adds the student's frames with the lines around
+  them; ``--full-trace`` gives pytest's whole report (without ``--showlocals``, which the
+  plugin turns off). The table ends with a warning per set whose module imports a package
+  that the grader refuses (``--forbid auto``: the course library, the support package).
 * ``--results-json PATH``: writes ``{"tests": [...], "totals": {...}}`` (the format of
   GRADING_CONTRACT.md) at the end of the session.
 * JAX's persistent compilation cache is on, so a second run does not compile again (the

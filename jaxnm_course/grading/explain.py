@@ -86,7 +86,7 @@ MISTAKES: tuple[Mistake, ...] = (
         f"{_CH2}#Pure functions: what `jit` does with side effects",
     ),
     Mistake(
-        r"returned a Python tuple",
+        r"returned a Python tuple|'tuple' object has no attribute",
         "a tuple is not an array: jax.jvp and jax.value_and_grad return a pair (value, "
         "derivative); keep the part you need, e.g. `_, hv = jax.jvp(...)`.",
         f"{_CH4}#Hessian-vector products without the Hessian",

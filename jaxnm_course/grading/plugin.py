@@ -305,8 +305,10 @@ def _readable(item: pytest.Item, exc: BaseException) -> str:
             lines.extend(explain.context(leaf, get_target()))
     if len(leaves) > 3:
         lines.append(f"... and {len(leaves) - 3} more errors")
-    if not long:
+    if not long and any(line.startswith("in your code:") for line in lines):
         lines.append("(your code's lines in context: add --tb=long; everything: --full-trace)")
+    elif not long:
+        lines.append("(the full traceback: add --full-trace)")
     return "\n".join(lines)
 
 

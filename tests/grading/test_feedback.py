@@ -215,3 +215,10 @@ def test_a_tuple_returned_for_an_array_says_so_and_names_jvp():
     assert "returned a Python tuple (of 2 items)" in str(err.value)
     assert "shape (2, 5, 3)" not in str(err.value)
     assert any("jax.jvp" in line for line in explain.hints(err.value))
+
+
+def test_a_tuple_used_as_an_array_in_your_code_names_jvp():
+    pair = (np.zeros(3), np.ones(3))  # what jax.jvp returns; the student's code does pair.T
+    with pytest.raises(AttributeError) as err:
+        _ = pair.T
+    assert any("jax.jvp" in line for line in explain.hints(err.value))

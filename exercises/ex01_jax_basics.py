@@ -1,4 +1,4 @@
-# Stub generated from solutions/ex01_jax_basics.py (python -m jaxnm_course.grading.stubs).
+# Exercise set ex01: replace each `raise NotImplementedError` (test: pytest exercises -m ex01).
 r"""Exercise set 01: JAX essentials for scientists.
 
 JAX transforms *pure* functions: functions whose result depends only on their arguments

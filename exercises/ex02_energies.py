@@ -1,4 +1,4 @@
-# Stub generated from solutions/ex02_energies.py (python -m jaxnm_course.grading.stubs).
+# Exercise set ex02: replace each `raise NotImplementedError` (test: pytest exercises -m ex02).
 r"""Exercise set 02: energy functions.
 
 A force field is a sum of simple terms of internal coordinates: bond lengths, bond angles

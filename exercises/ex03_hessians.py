@@ -1,4 +1,4 @@
-# Stub generated from solutions/ex03_hessians.py (python -m jaxnm_course.grading.stubs).
+# Exercise set ex03: replace each `raise NotImplementedError` (test: pytest exercises -m ex03).
 r"""Exercise set 03: Hessians by automatic differentiation.
 
 The Hessian of an energy E(R) at coordinates R (shape (N, 3), Å) is the matrix of second

@@ -1,4 +1,4 @@
-# Stub generated from solutions/ex04_normal_modes.py (python -m jaxnm_course.grading.stubs).
+# Exercise set ex04: replace each `raise NotImplementedError` (test: pytest exercises -m ex04).
 r"""Exercise set 04: normal modes of molecules.
 
 Small vibrations x (3N,) about a minimum obey M ẍ = -H x with the diagonal mass matrix

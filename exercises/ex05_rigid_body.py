@@ -1,4 +1,4 @@
-# Stub generated from solutions/ex05_rigid_body.py (python -m jaxnm_course.grading.stubs).
+# Exercise set ex05: replace each `raise NotImplementedError` (test: pytest exercises -m ex05).
 r"""Exercise set 05: rigid-body modes (translations, rotations) and how to remove them.
 
 An energy that does not change when the whole molecule is translated or rotated has a

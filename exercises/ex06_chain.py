@@ -1,4 +1,4 @@
-# Stub generated from solutions/ex06_chain.py (python -m jaxnm_course.grading.stubs).
+# Exercise set ex06: replace each `raise NotImplementedError` (test: pytest exercises -m ex06).
 r"""Exercise set 06: a harmonic chain and its dispersion relation.
 
 N equal masses m joined by springs k along a line (spacing a). Along the chain the Hessian

@@ -1,4 +1,4 @@
-# Stub generated from solutions/ex07_gnm.py (python -m jaxnm_course.grading.stubs).
+# Exercise set ex07: replace each `raise NotImplementedError` (test: pytest exercises -m ex07).
 r"""Exercise set 07: the Gaussian network model (GNM) of a protein.
 
 Each residue is a node at its Cα position; residues closer than a cutoff r_c (≈ 7-10 Å)

@@ -1,4 +1,4 @@
-# Stub generated from solutions/ex08_anm.py (python -m jaxnm_course.grading.stubs).
+# Exercise set ex08: replace each `raise NotImplementedError` (test: pytest exercises -m ex08).
 r"""Exercise set 08: the anisotropic network model (ANM).
 
 Residues within a cutoff r_c of each other *in the reference structure* R0 are joined by

@@ -1,4 +1,4 @@
-# Stub generated from solutions/ex09_thermo.py (python -m jaxnm_course.grading.stubs).
+# Exercise set ex09: replace each `raise NotImplementedError` (test: pytest exercises -m ex09).
 r"""Exercise set 09: vibrational thermochemistry from harmonic frequencies.
 
 Each vibration of wavenumber ν̃ is a quantum harmonic oscillator. With the reduced

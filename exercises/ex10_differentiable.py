@@ -1,4 +1,4 @@
-# Stub generated from solutions/ex10_differentiable.py (python -m jaxnm_course.grading.stubs).
+# Exercise set ex10: replace each `raise NotImplementedError` (test: pytest exercises -m ex10).
 r"""Exercise set 10: a differentiable Gaussian network model, fitted to B-factors.
 
 A GNM with a hard cutoff is a step function of the cutoff and of the coordinates: its

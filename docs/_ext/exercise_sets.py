@@ -13,7 +13,7 @@ docstring, hint comments, ``raise NotImplementedError``) through ``literalinclud
 Solutions come from ``solutions/ex02_energies.py`` and are emitted **only** when Sphinx runs
 with the ``instructor`` tag (``sphinx-build -t instructor``), inside a dropdown. In the
 student build the solution file is never read, so no solution text can reach the pages, the
-search index, ``_sources`` or the downloads; ``tests/site/test_site.py`` checks that.
+search index, ``_sources`` or the downloads; the site tests check that.
 """
 
 from __future__ import annotations

@@ -17,9 +17,16 @@ Loaded by ``exercises/conftest.py`` (``pytest_plugins = ["jaxnm_course.grading.p
 * At the end: a points table, one line per set (``ex03 Hessians by autodiff: 14/20 visible
   points``), the total and the number of sets not attempted. A test whose exercise function
   still raises ``NotImplementedError`` is "not attempted": one line, no traceback. A failing
-  test shows a short report: the message (what was expected and what came back), the
-  smallest counterexample Hypothesis found, and where in the exercise file it failed (the
-  full traceback with ``--full-trace``).
+  test shows a short report (:mod:`jaxnm_course.grading.explain`): the message (what was
+  expected and what came back), the smallest counterexample Hypothesis found, a hint and
+  the chapter section for a common JAX mistake, the line of the student's module ("in your
+  code", absent when none raised) and the test's own line ("in the test"). An error that
+  does not depend on the input (the module does not import, ``jit`` on a function with a
+  function argument) is shown once per set, without a counterexample; the set's other tests
+  say "same error as above". ``--tb=long`` adds the student's frames with the lines around
+  them; ``--full-trace`` gives pytest's whole report (without ``--showlocals``, which the
+  plugin turns off). The table ends with a warning per set whose module imports a package
+  that the grader refuses (``--forbid auto``: the course library, the support package).
 * ``--results-json PATH``: writes ``{"tests": [...], "totals": {...}}`` (the format of
   GRADING_CONTRACT.md) at the end of the session.
 * JAX's persistent compilation cache is on, so a second run does not compile again (the
@@ -37,18 +44,18 @@ Loaded by ``exercises/conftest.py`` (``pytest_plugins = ["jaxnm_course.grading.p
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
 import re
-import traceback
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from . import codec
+from . import codec, explain
 from . import course as _course
 from .results import TestResult, session_json, set_summaries
 from .target import NotAttempted, TargetImportError, get_target, set_target
@@ -88,6 +95,7 @@ _JAX_BOILERPLATE = re.compile(r"^-+$|For simplicity, JAX has removed its interna
 _INFO = pytest.StashKey[dict]()
 _RESULTS = pytest.StashKey[dict]()
 _COURSE = pytest.StashKey[_course.Course]()
+_SEEN = pytest.StashKey[dict]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -186,6 +194,11 @@ def pytest_configure(config: pytest.Config) -> None:
         )
     set_target(_resolve_target(config))
     config.stash[_RESULTS] = {}
+    config.stash[_SEEN] = {}
+    # Exercise reports are short (pytest's own report only with --full-trace), and the
+    # locals of pytest's and Hypothesis' frames are noise for students: no --showlocals
+    # (the package's own tests keep it from pyproject.toml's addopts).
+    config.option.showlocals = False
     _compilation_cache()
 
 
@@ -246,39 +259,73 @@ def _worker_outcome(exc: BaseException) -> str | None:
     return found
 
 
-def _in_folder(filename: str, folder: Path) -> bool:
-    try:
-        return Path(filename).resolve().is_relative_to(folder)
-    except (OSError, ValueError):
-        return False
+def _is_input_independent(exc: BaseException) -> bool:
+    return any(
+        isinstance(leaf, TargetImportError) or explain.input_independent(leaf)
+        for leaf in _leaves(exc)
+    )
+
+
+def _where(f: Any) -> str:
+    path = Path(f.filename)
+    with contextlib.suppress(OSError, ValueError):
+        path = path.resolve().relative_to(Path.cwd())
+    return f"{path}:{f.lineno}"
 
 
 def _readable(item: pytest.Item, exc: BaseException) -> str:
-    """A short failure report: message, Hypothesis counterexample, where it happened."""
+    """A short failure report: message, Hypothesis counterexample, where it happened.
+
+    "in your code" is the deepest line of the student's module (absent when the failure is
+    not in it), "in the test" the test function's line; a known JAX mistake adds a hint and
+    the chapter section. An error that does not depend on the input (the module does not
+    import, ``jit`` on a function with a function argument) has no counterexample. With
+    ``--tb=long`` the student's frames follow, with their surrounding lines.
+    """
     leaves = _leaves(exc)
+    independent = _is_input_independent(exc)
+    long = item.config.getoption("tbstyle", "auto") == "long"
+    test_name = getattr(item, "originalname", None) or item.name
     lines: list[str] = []
     for leaf in leaves[:3]:
-        message = str(leaf).strip() or "(no message)"
+        message = explain.clean(str(leaf).strip()) or "(no message)"
         lines.append(f"{type(leaf).__name__}: {message}")
-        lines.extend(
+        notes = [
             note.rstrip()
             for note in getattr(leaf, "__notes__", ())
             if note.strip() and not _JAX_BOILERPLATE.search(note)
-        )
-        frames = traceback.extract_tb(leaf.__traceback__)
-        target = get_target()
-        mine = [f for f in frames if _in_folder(f.filename, target)]
-        if mine:
-            f = mine[-1]
-            lines.append(f"in your code: {f.filename}:{f.lineno} ({f.name}): {f.line}")
-        tests = [f for f in frames if _in_folder(f.filename, item.path.parent)]
-        if tests:
-            f = tests[-1]
+        ]
+        lines.extend(explain.strip_counterexample(notes) if independent else notes)
+        lines.extend(explain.hints(leaf))
+        where = explain.locate(leaf, get_target(), item.path, test_name)
+        if where.yours is not None:
+            f = where.yours
+            lines.append(f"in your code: {_where(f)} ({f.name}): {f.line}")
+        if where.test is not None:
+            f = where.test
             lines.append(f"in the test: {Path(f.filename).name}:{f.lineno}: {f.line}")
+        if long:
+            lines.extend(explain.context(leaf, get_target()))
     if len(leaves) > 3:
         lines.append(f"... and {len(leaves) - 3} more errors")
-    lines.append("(the full traceback: add --full-trace)")
+    if not long and any(line.startswith("in your code:") for line in lines):
+        lines.append("(your code's lines in context: add --tb=long; everything: --full-trace)")
+    elif not long:
+        lines.append("(the full traceback: add --full-trace)")
     return "\n".join(lines)
+
+
+def _once_per_set(item: pytest.Item, exc: BaseException, text: str) -> str:
+    """The report of an input-independent error: in full the first time in its set only."""
+    if not _is_input_independent(exc):
+        return text
+    info = item.stash[_INFO]
+    seen = item.config.stash[_SEEN]
+    key = (info["exercise"], text.split("\n", 1)[0])
+    first = seen.setdefault(key, item.name)
+    if first == item.name:
+        return text
+    return f"{text.split(chr(10), 1)[0]}\nsame error as above (see {first})"
 
 
 def _record(item: pytest.Item, outcome: str, message: str) -> None:
@@ -318,7 +365,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
             return rep
         text = _readable(item, exc)
         if not item.config.getoption("fulltrace"):
-            rep.longrepr = text
+            rep.longrepr = _once_per_set(item, exc, text)
         error = call.when != "call" or any(
             isinstance(leaf, TargetImportError) for leaf in _leaves(exc)
         )
@@ -381,6 +428,24 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         total += f", {hidden[0]}/{hidden[1]} hidden points"
     total += f", {_plural(not_attempted, 'set')} not attempted"
     tr.write_line(total, bold=True)
+    _import_policy(tr, config, totals)
+
+
+def _import_policy(tr: Any, config: pytest.Config, totals: dict[str, dict]) -> None:
+    """Warn, per set, when the module imports a package the grader refuses (--forbid auto)."""
+    course = config.stash[_COURSE]
+    for ex in totals:
+        try:
+            module = get_target() / course.get(ex).filename
+        except KeyError:
+            continue
+        for name in explain.course_imports(course, module):
+            tr.write_line(
+                f"warning: {ex}: {module.name} imports {name}; graded submissions may not "
+                f"import it (the tests that use it will fail when graded): write the code "
+                f"yourself (see exercises/README.md)",
+                red=True,
+            )
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

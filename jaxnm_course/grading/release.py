@@ -5,25 +5,39 @@ course is a git checkout, else every file) except instructor material (the solut
 hidden tests and mutants folders its ``course.toml`` declares, and the grader's own tests),
 then scans the copy for solution text: every distinctive line of every
 ``# BEGIN SOLUTION`` / ``# END SOLUTION`` hole (a line that is not also in the generated
-stub) and the name of every hidden test. A hit aborts the release (the folder is removed)
-and names the file and the line.
+stub) and the name of every hidden test; and for mentions of files it does not ship
+(:func:`dangling`). A hit aborts the release (the folder is removed) and names the file
+and the line.
 
-The library (``jaxnm_course/``) and the course's support package (its trusted reference
-material, imported by the visible tests) are public by design and are not scanned:
-exercises ask students to re-derive what they do, so some reference lines may legitimately
-appear there.
+Every shipped file is scanned. The *code* of the library (``jaxnm_course/``) and of the
+course's support package (its trusted reference material, imported by the visible tests)
+is public by design (exercises ask students to re-derive what it does, so some reference
+lines legitimately appear in it); their comments and strings (docstrings) are scanned like
+any other text, so a docstring that quotes a solution line is caught.
 """
 
 from __future__ import annotations
 
 import ast
+import io
+import os
+import re
 import shutil
 import subprocess
-from pathlib import Path
+import tokenize
+from pathlib import Path, PurePosixPath
 
 from . import course as _course
 
-__all__ = ["EXCLUDED", "ReleaseLeak", "build_release", "release_files", "solution_lines"]
+__all__ = [
+    "EXCLUDED",
+    "ReleaseLeak",
+    "build_release",
+    "dangling",
+    "release_files",
+    "scan",
+    "solution_lines",
+]
 
 #: Paths (relative, POSIX) never shipped to students, besides the instructor folders the
 #: course declares; a prefix excludes a whole folder.
@@ -137,6 +151,74 @@ def _hidden_names(hidden: Path) -> list[str]:
     return [n for n in names if n.startswith("test_")]
 
 
+def _prose(text: str) -> str:
+    """The comments and string literals of Python source (all of it when it does not parse)."""
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return text
+    kinds = (tokenize.COMMENT, tokenize.STRING)
+    return "\n".join(t.string for t in tokens if t.type in kinds)
+
+
+# a path in backticks (Markdown, reST, docstrings) or a Markdown link target
+_MENTION = re.compile(r"``?([\w./-]+)``?|\]\(([\w./-]+)\)")
+_TEXT = (".md", ".py", ".toml", ".txt", ".rst", ".cfg", ".ipynb")
+
+
+def _inside(target: Path, release: Path) -> bool:
+    """A relative link that stays in the release and names a file or page there."""
+    target = Path(os.path.normpath(target))
+    if _relative(target, release) is None:
+        return False
+    return any(c.exists() for c in (target, target.with_name(target.name + ".md")))
+
+
+def dangling(release: Path, course: Path) -> list[str]:
+    """Mentions, in the release's text files, of course files the release does not ship.
+
+    A path in backticks or a Markdown link that names a file or folder of the course that
+    was left out (the grader's tests, CI scripts, tests that need instructor material), or a
+    path outside the checkout (``../...``). The declared instructor folders (solutions,
+    hidden tests, mutants) may be named: the instructor guide explains that they stay
+    behind.
+
+    Args:
+        release: the release folder.
+        course: the course folder.
+
+    Returns:
+        Readable descriptions (empty when the release names only what it ships).
+    """
+    shipped = {p.relative_to(release).as_posix() for p in release.rglob("*") if p.is_file()}
+    shipped_dirs = {str(PurePosixPath(f).parent) for f in shipped}
+    instructor = _instructor_folders(_course.load(course))
+    missing = {
+        rel
+        for rel in _tracked(course)
+        if rel not in shipped and not rel.startswith(instructor) and "/" in rel
+    }
+    missing_dirs = {str(d) for rel in missing for d in PurePosixPath(rel).parents} - {"."}
+    missing_dirs -= shipped_dirs
+    found = []
+    for p in sorted(release.rglob("*")):
+        if not p.is_file() or not (p.suffix in _TEXT or p.name == "Makefile"):
+            continue
+        try:
+            text = p.read_text("utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        rel = p.relative_to(release).as_posix()
+        for number, line in enumerate(text.splitlines(), start=1):
+            for match in _MENTION.finditer(line):
+                name = (match.group(1) or match.group(2)).rstrip("/.")
+                if name.startswith("../") and _inside(p.parent / name, release):
+                    continue  # a relative link between shipped files (docs/glossary)
+                if name.startswith("../") or name in missing or name in missing_dirs:
+                    found.append(f"{rel}:{number}: names {name}, which the release does not ship")
+    return found
+
+
 def scan(release: Path, course: Path) -> list[str]:
     """Places in ``release`` that hold solution text or hidden test names.
 
@@ -161,19 +243,21 @@ def scan(release: Path, course: Path) -> list[str]:
     leaks = []
     for p in sorted(release.rglob("*")):
         rel = p.relative_to(release).as_posix()
-        if not p.is_file() or rel.startswith(tuple(public)):
+        if not p.is_file():
             continue
         try:
             text = p.read_text("utf-8")
         except (UnicodeDecodeError, OSError):
             continue
+        if rel.startswith(tuple(public)) and rel.endswith(".py"):
+            text = _prose(text)  # public code; its docstrings and comments are scanned
         for needle, what in needles:
             if needle in text:
                 leaks.append(f"{rel}: {what}: {needle[:80]}")
     for bad in _instructor_folders(decl):
         if (release / bad).exists():
             leaks.append(f"{bad} is in the release")
-    return leaks
+    return leaks + dangling(release, course)
 
 
 def build_release(course: str | Path, out: str | Path) -> list[str]:

@@ -35,8 +35,12 @@ __all__ = ["HEADER", "api", "generate", "generate_stub", "main"]
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
 
-#: First line of every generated stub.
-HEADER = "# Stub generated from solutions/{name} (python -m jaxnm_course.grading.stubs)."
+#: First line of every generated stub (written for the student who opens it: it names no
+#: instructor file; ``{label}`` is the set id, ``{name}`` the module's file name).
+HEADER = (
+    "# Exercise set {label}: replace each `raise NotImplementedError` "
+    "(test: pytest exercises -m {label})."
+)
 
 _DEF = re.compile(r"^(\s*)(?:async\s+)?def\s+(\w+)")
 _LABEL = re.compile(r"^([A-Za-z][A-Za-z0-9]*)_\w+\.py$")
@@ -62,7 +66,7 @@ def generate_stub(source: str, filename: str, label: str | None = None) -> str:
         if match is None:
             raise ValueError(f"generate_stub: no set label in {filename!r}; pass label=")
         label = match.group(1)
-    out = [HEADER.format(name=filename)]
+    out = [HEADER.format(name=filename, label=label)]
     inside = False
     function = None
     for number, line in enumerate(source.splitlines(), start=1):

@@ -63,10 +63,8 @@ def as_array(
             "float64: jnp.asarray(x, dtype=jnp.float64), and no float32 casts)"
         )
     if finite and not np.all(np.isfinite(arr)):
-        bad = np.argwhere(~np.isfinite(arr))[0] if arr.ndim else ()
-        raise AssertionError(
-            f"{what} returned a non-finite value ({arr[tuple(bad)]} at index {tuple(bad)})"
-        )
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0]) if arr.ndim else ()
+        raise AssertionError(f"{what} returned a non-finite value ({arr[bad]} at index {bad})")
     return arr
 
 

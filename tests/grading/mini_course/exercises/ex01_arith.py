@@ -1,4 +1,4 @@
-# Stub generated from solutions/ex01_arith.py (python -m jaxnm_course.grading.stubs).
+# Exercise set ex01: replace each `raise NotImplementedError` (test: pytest exercises -m ex01).
 """Mini set 1: arithmetic."""
 
 

@@ -1,4 +1,4 @@
-# Stub generated from solutions/ex02_vectors.py (python -m jaxnm_course.grading.stubs).
+# Exercise set ex02: replace each `raise NotImplementedError` (test: pytest exercises -m ex02).
 """Mini set 2: vectors."""
 
 

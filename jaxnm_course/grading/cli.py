@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from jaxnm_course.grading import batch, sandbox
+from jaxnm_course.grading import batch, gradescope, release, sandbox
 from jaxnm_course.grading import course as _course
 
 __all__ = ["main"]
@@ -220,14 +220,10 @@ def _run(args: argparse.Namespace) -> int:
         print("check: full marks" if ok else "check: FAILED (solutions do not get full marks)")
         return 0 if ok else 1
     if args.command == "release":
-        from jaxnm_course.grading import release
-
         files = release.build_release(_course_of(args).root, args.out)
         print(f"release: {len(files)} files in {args.out}")
         return 0
     if args.command == "gradescope":
-        from jaxnm_course.grading import gradescope
-
         gradescope.build_bundle(
             _course_of(args).root,
             args.out,

@@ -52,9 +52,11 @@ import re
 from pathlib import Path
 from typing import Any
 
+import jax
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
+from ..structures import cache_dir
 from . import codec, explain
 from . import course as _course
 from .results import TestResult, session_json, set_summaries
@@ -123,14 +125,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _compilation_cache() -> Path | None:
     """Switch on JAX's persistent compilation cache (see the module docstring)."""
-    import jax
-
     choice = os.environ.get("JAXNM_JAX_CACHE", "").strip()
     off = choice.lower() in ("off", "0", "no", "false", "none")
     if off or jax.config.jax_compilation_cache_dir:
         return None
-    from ..structures import cache_dir
-
     folder = Path(choice).expanduser() if choice else cache_dir() / "jax"
     try:
         folder.mkdir(parents=True, exist_ok=True)

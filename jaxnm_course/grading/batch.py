@@ -235,7 +235,7 @@ def grade_one(submission: Path, student: str, config: GradingConfig, work: Path)
     env.update(
         {
             ENV: str(cfg_path),
-            "JAXNM_HYPOTHESIS_PROFILE": "grading",
+            "JAXNM_HYPOTHESIS_PROFILE": mine.profile,
             # The trusted side's compiled programs, shared by this batch's pytest processes
             # only (in the private batch folder, hidden from workers): compiled once per
             # batch instead of once per submission.

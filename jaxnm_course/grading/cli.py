@@ -159,6 +159,13 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("check", help="grade solutions/ and fail unless it gets full marks")
     p.add_argument("--out", type=Path, default=None, help="keep the outputs here")
+    p.add_argument(
+        "--thorough",
+        action="store_true",
+        help="hundreds of random examples per property (Hypothesis profile 'thorough') instead "
+        "of the derandomized grading examples: finds tests that fail a right answer; slow "
+        "(give it --submission-timeout 3600)",
+    )
     _add_limits(p)
 
     p = sub.add_parser("release", help="build the student release")
@@ -203,6 +210,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "check":
         opts = _options(args)
+        if args.thorough:
+            opts = opts.replace(profile="thorough")
         solutions = _course_of(args).solutions
         if not solutions.is_dir():
             print(f"jaxnm-grade check: no {solutions}", file=sys.stderr)

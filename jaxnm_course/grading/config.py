@@ -23,7 +23,7 @@ from typing import Any
 
 from jaxnm_course.grading import sandbox
 
-__all__ = ["ENV", "HIDDEN_VISIBILITIES", "GradingConfig"]
+__all__ = ["ENV", "GRADING_PROFILES", "HIDDEN_VISIBILITIES", "GradingConfig"]
 
 #: Environment variable of the trusted pytest process: the path of its configuration file
 #: (set by the batch grader; when it is set, tests call student code in a worker).
@@ -38,6 +38,10 @@ def _strings(value: Any, what: str) -> tuple[str, ...]:
     if not all(isinstance(v, str) for v in value):
         raise TypeError(f"GradingConfig: {what} must be a list of strings, got {value!r}")
     return tuple(value)
+
+
+#: Hypothesis profiles a batch may run (registered by :mod:`jaxnm_course.grading.plugin`).
+GRADING_PROFILES = ("grading", "thorough")
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,9 @@ class GradingConfig:
         ro_paths: extra host paths confined workers may read (beside
             :func:`~jaxnm_course.grading.sandbox.readonly_paths`).
         tmpfs_mb: size of a confined worker's private tmpfs, its whole disk (MiB).
+        profile: the Hypothesis profile of the trusted pytest: ``"grading"`` (derandomized,
+            the same examples for every student) or ``"thorough"`` (hundreds of random
+            examples per property; for ``jaxnm-grade check --thorough`` on the solutions).
     """
 
     course: Path | None = None
@@ -88,6 +95,7 @@ class GradingConfig:
     insecure: bool = False
     ro_paths: tuple[str, ...] = ()
     tmpfs_mb: int = sandbox.DEFAULT_TMPFS_MB
+    profile: str = "grading"
 
     def __post_init__(self) -> None:
         def put(name: str, value: Any) -> None:
@@ -126,6 +134,12 @@ class GradingConfig:
             raise ValueError(
                 f"GradingConfig: hidden_visibility {self.hidden_visibility!r}: choose one of "
                 f"{HIDDEN_VISIBILITIES}"
+            )
+        if not isinstance(self.profile, str):
+            raise TypeError(f"GradingConfig: profile must be a string, got {self.profile!r}")
+        if self.profile not in GRADING_PROFILES:
+            raise ValueError(
+                f"GradingConfig: profile {self.profile!r}: choose one of {GRADING_PROFILES}"
             )
         if self.namespaces not in ("auto", "off"):
             raise ValueError(

@@ -56,6 +56,8 @@ def test_a_bundle_written_before_the_config_object_still_reads():
         ({"insecure": 1}, TypeError),
         ({"ro_paths": "/opt"}, TypeError),
         ({"tmpfs_mb": 0}, ValueError),
+        ({"profile": "student"}, ValueError),  # students' random profile: never for grades
+        ({"profile": 1}, TypeError),
     ],
 )
 def test_bad_settings_are_refused_with_the_right_error(changes, error):
@@ -112,3 +114,10 @@ def test_a_silent_peer_times_out_and_a_closed_one_is_eof():
         os.close(r)
         if w >= 0:
             os.close(w)
+
+
+def test_the_thorough_profile_travels_with_the_configuration():
+    # jaxnm-grade check --thorough: the trusted pytest of the batch reads the profile from here.
+    config = GradingConfig(profile="thorough")
+    assert GradingConfig.from_json(config.to_json()).profile == "thorough"
+    assert GradingConfig().profile == "grading"

@@ -51,13 +51,16 @@ def test_public_support_code_may_hold_a_reference_line(tmp_path):
 def test_a_mention_of_a_file_the_release_lacks_stops_it(tmp_path):
     course = _mini(tmp_path)
     (course / "tests" / "grading").mkdir(parents=True)
-    (course / "tests" / "grading" / "test_grader_outputs.py").write_text("# grader's own test\n", "utf-8")
+    (course / "tests" / "grading" / "test_grader_outputs.py").write_text(
+        "# grader's own test\n", "utf-8"
+    )
     readme = course / "README.md"
     good = "See [the exercises](exercises/course.toml).\n"
     readme.write_text(good, "utf-8")
     assert "README.md" in release.build_release(course, tmp_path / "ok")
     readme.write_text(
-        good + "Run `tests/grading/test_grader_outputs.py`; notes in `../shared/DESIGN.md`.\n", "utf-8"
+        good + "Run `tests/grading/test_grader_outputs.py`; notes in `../shared/DESIGN.md`.\n",
+        "utf-8",
     )
     with pytest.raises(release.ReleaseLeak) as err:
         release.build_release(course, tmp_path / "out")

@@ -1,4 +1,4 @@
-"""The instructor's command line, ``jaxnm-grade`` (see ``docs/instructor.md``).
+"""The instructor's command line, ``jaxnm-grade`` (see the instructor guide, docs/instructor.md).
 
 ::
 

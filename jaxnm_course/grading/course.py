@@ -280,7 +280,7 @@ def default_forbid(course: Path) -> list[str]:
     submodule runs the package's ``__init__``, which exposes the rest. The course's support
     package (declared in its ``course.toml``: trusted references of the tests) is always
     blocked. (A blocker is a deterrent, not a wall: the library is public and could be
-    copied into a submission; see ``docs/instructor.md``.) Without ``solutions/`` (a
+    copied into a submission; see the instructor guide.) Without ``solutions/`` (a
     Gradescope bundle), ``grading.json`` holds the decision made when the bundle was built.
 
     Args:

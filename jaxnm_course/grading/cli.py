@@ -22,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from jaxnm_course.grading import batch, gradescope, release, sandbox
+from jaxnm_course.grading import batch, gradescope, release, sandbox, scaffold
 from jaxnm_course.grading import course as _course
 
 __all__ = ["main"]
@@ -259,6 +259,15 @@ def main(argv: list[str] | None = None) -> int:
         "sandbox (every result then says so); without it such a run refuses to grade",
     )
 
+    p = sub.add_parser("new-set", help="scaffold a new exercise set in the course")
+    p.add_argument("id", help="the set's id, e.g. ex12")
+    p.add_argument("module", help="its module, e.g. ex12_normal_coordinates")
+    p.add_argument("title", help="its title in the points table and the gradebook")
+    p.add_argument(
+        "--chapter", default="", help="the docs page presenting it (chapters/12_x, no .md)"
+    )
+    _add_course(p)
+
     args = parser.parse_args(argv)
     try:
         return _run(args)
@@ -318,6 +327,18 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "gradescope":
         return _gradescope(args)
+    if args.command == "new-set":
+        try:
+            written = scaffold.new_set(
+                _course_of(args).root, args.id, args.module, args.title, args.chapter
+            )
+        except (ValueError, FileNotFoundError) as err:
+            raise _UsageError(str(err)) from None
+        print(f"new set {args.id}:")
+        for path in written:
+            print(f"  {path}")
+        print("next: write the exercise in the solution, regenerate the stub, jaxnm-grade check")
+        return 0
     return 2  # pragma: no cover
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -12,7 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from jaxnm_course.grading import batch, cli, discover, gradebook, gradescope, late, results
+from jaxnm_course.grading import (
+    batch,
+    cli,
+    discover,
+    gradebook,
+    gradescope,
+    late,
+    mutants,
+    results,
+    stubs,
+)
+from jaxnm_course.grading import course as course_mod
 
 HERE = Path(__file__).resolve().parent
 MINI = HERE / "mini_course"
@@ -361,3 +374,43 @@ def test_gradescope_test_runs_the_bundle_as_gradescope_would(tmp_path, capsys):
     assert "setup.sh: using python3" in text
     assert "score 12/12" in text
     assert "hw/ex01_arith (1).py was graded as ex01_arith.py" in text
+
+
+# -- authoring: jaxnm-grade new-set -------------------------------------------------------------
+def _plugin_session(course: Path, target: str, out: Path) -> dict:
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    for key in ("JAXNM_GRADE_REMOTE", "JAXNM_HYPOTHESIS_PROFILE"):
+        env.pop(key, None)
+    args = ["-m", "pytest", "exercises", "hidden_tests", "-m", "ex03", "-p", "no:cacheprovider"]
+    proc = subprocess.run(
+        [sys.executable, *args, "-q", "--target", target, "--results-json", str(out)],
+        cwd=course, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert out.is_file(), proc.stdout + proc.stderr
+    return json.loads(out.read_text())["totals"]["ex03"]
+
+
+@pytest.mark.slow
+def test_new_set_scaffolds_a_set_that_checks_and_catches_its_mutant(tmp_path, capsys):
+    course = tmp_path / "course"
+    shutil.copytree(MINI, course, ignore=shutil.ignore_patterns("__pycache__"))
+    (course / "docs" / "chapters").mkdir(parents=True)
+    (course / "docs" / "chapters" / "03_scaling.md").write_text("# Scaling\n")
+    args = ["new-set", "ex03", "ex03_scaling", "Scaling", "--chapter", "chapters/03_scaling"]
+    assert cli.main([*args, "--course", str(course)]) == 0
+    decl = course_mod.load(course)
+    assert decl.ids == ("ex01", "ex02", "ex03")
+    assert decl.get("ex03").chapter == "chapters/03_scaling"
+    assert "```{exercise-set} ex03_scaling" in (course / "docs/chapters/03_scaling.md").read_text()
+    # The stub is what the generator writes; the solution gets full marks (2 visible + 1
+    # hidden); the stubs are not attempted; the mutant loses points.
+    assert stubs.generate(decl.solutions, decl.exercises, check=True, course=decl) == []
+    assert _plugin_session(course, "solutions", tmp_path / "s.json")["points"] == 3
+    assert _plugin_session(course, "exercises", tmp_path / "e.json")["points"] == 0
+    (mutant,) = mutants.discover(decl.mutants, decl)
+    target = mutants.build([mutant], decl.solutions, tmp_path / "mutant")
+    assert _plugin_session(course, str(target), tmp_path / "m.json")["points"] < 3
+    # Nothing is overwritten: the same set again is refused.
+    capsys.readouterr()
+    assert cli.main([*args, "--course", str(course)]) == 2
+    assert "already has a set 'ex03'" in capsys.readouterr().err

@@ -408,15 +408,11 @@ def grade_entries(
                 pool.submit(_grade_job, student, folder, entry, config, batch, expected): i
                 for i, student, folder, entry in todo
             }
-            for fut in as_completed(futures):
+            for done, fut in enumerate(as_completed(futures), start=1):
                 i = futures[fut]
                 rows[i] = fut.result()
                 if progress:
-                    progress(
-                        len(futures) - sum(not f.done() for f in futures),
-                        len(todo),
-                        rows[i].student,
-                    )
+                    progress(done, len(todo), rows[i].student)
     finally:
         shutil.rmtree(batch, ignore_errors=True)
     graded = {i for i, *_ in todo}

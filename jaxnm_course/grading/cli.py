@@ -117,19 +117,7 @@ def _course_of(args: argparse.Namespace) -> _course.Course:
         raise _UsageError(str(err)) from None
 
 
-def _grade_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--students",
-        default="",
-        help="regrade only these submissions (comma-separated names as in SUBMISSIONS) into "
-        "an existing --out; the other rows are kept as they are",
-    )
-    p.add_argument(
-        "--roster", type=Path, default=None, help="roster CSV: writes grades_canvas.csv"
-    )
-    p.add_argument(
-        "--assignment", default="Exercises", help="assignment column of grades_canvas.csv"
-    )
+def _late_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--due", default="", help="due date, ISO 8601 (e.g. 2026-03-01T23:59+01:00)")
     p.add_argument(
         "--grace-minutes", type=float, default=0.0, help="minutes after --due not counted late"
@@ -140,6 +128,20 @@ def _grade_options(p: argparse.ArgumentParser) -> None:
         default=0.0,
         help="fraction of the points taken off per started day late (e.g. 0.1)",
     )
+
+
+def _grade_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--students",
+        default="",
+        help="regrade only these submissions (comma-separated names as in SUBMISSIONS) into "
+        "an existing --out; the other rows are kept as they are",
+    )
+    p.add_argument("--roster", type=Path, default=None, help="roster CSV: grades_canvas.csv")
+    p.add_argument(
+        "--assignment", default="Exercises", help="assignment column of grades_canvas.csv"
+    )
+    _late_options(p)
     p.add_argument(
         "--submission-times",
         type=Path,
@@ -247,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         help="budget of one submission's calls, s (default "
         f"{gradescope.BUNDLE_SUBMISSION_TIMEOUT:g}: fits Gradescope's 10-minute default)",
     )
+    _late_options(p)
     p.add_argument(
         "--hidden-visibility",
         default="after_published",
@@ -353,6 +356,9 @@ def _gradescope(args: argparse.Namespace) -> int:
             hidden_visibility=args.hidden_visibility,
             submission_timeout=args.submission_timeout,
             insecure=args.insecure,
+            due=args.due,
+            late_grace_minutes=args.grace_minutes,
+            late_penalty_per_day=args.penalty_per_day,
         )
         print(f"gradescope bundle: {out}")
         if args.test is None:

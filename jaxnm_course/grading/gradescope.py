@@ -123,6 +123,9 @@ def build_bundle(
     call_timeout: float = 60.0,
     submission_timeout: float = BUNDLE_SUBMISSION_TIMEOUT,
     insecure: bool = False,
+    due: str = "",
+    late_grace_minutes: float = 0.0,
+    late_penalty_per_day: float = 0.0,
 ) -> list[str]:
     """Write the Gradescope autograder zip.
 
@@ -134,6 +137,9 @@ def build_bundle(
         submission_timeout: per-submission budget (s); the default fits Gradescope's
             default 10-minute limit (see :data:`BUNDLE_SUBMISSION_TIMEOUT`).
         insecure: grade even where the container cannot set up the kernel sandbox.
+        due: the due date (ISO 8601); empty: Gradescope's due date of the assignment.
+        late_grace_minutes: minutes after the due date that are not late.
+        late_penalty_per_day: fraction of the points taken off per started day late.
 
     Returns:
         The names in the zip.
@@ -153,6 +159,9 @@ def build_bundle(
             submission_timeout=submission_timeout,
             workers=1,
             insecure=bool(insecure),
+            due=due,
+            late_grace_minutes=late_grace_minutes,
+            late_penalty_per_day=late_penalty_per_day,
         )
         z.writestr("grading.json", cfg.to_json())
         names.append("grading.json")

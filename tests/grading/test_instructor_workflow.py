@@ -353,11 +353,12 @@ def test_setup_sh_keeps_a_suitable_python(tmp_path):
     assert not log.exists()
 
 
-def test_the_bundle_budget_fits_gradescopes_default_limit(tmp_path):
-    gradescope.build_bundle(MINI, tmp_path / "b.zip")
+def test_the_bundle_budget_fits_gradescopes_default_limit_and_carries_the_late_policy(tmp_path):
+    gradescope.build_bundle(MINI, tmp_path / "b.zip", late_penalty_per_day=0.2)
     with zipfile.ZipFile(tmp_path / "b.zip") as z:
         cfg = json.loads(z.read("grading.json"))
     assert 1.5 * cfg["submission_timeout"] + 120 < gradescope.GRADESCOPE_TIMEOUT
+    assert (cfg["late_penalty_per_day"], cfg["due"]) == (0.2, "")
 
 
 @pytest.mark.slow

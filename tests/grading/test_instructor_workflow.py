@@ -403,11 +403,11 @@ def test_new_set_scaffolds_a_set_that_checks_and_catches_its_mutant(tmp_path, ca
     assert decl.ids == ("ex01", "ex02", "ex03")
     assert decl.get("ex03").chapter == "chapters/03_scaling"
     assert "```{exercise-set} ex03_scaling" in (course / "docs/chapters/03_scaling.md").read_text()
-    # The stub is what the generator writes; the solution gets full marks (2 visible + 1
-    # hidden); the stubs are not attempted; the mutant loses points.
+    # The stub is what the generator writes (a hole per function); the solution gets full
+    # marks (2 visible + 1 hidden); the mutant loses points.
     assert stubs.generate(decl.solutions, decl.exercises, check=True, course=decl) == []
+    assert "NotImplementedError" in (course / "exercises" / "ex03_scaling.py").read_text()
     assert _plugin_session(course, "solutions", tmp_path / "s.json")["points"] == 3
-    assert _plugin_session(course, "exercises", tmp_path / "e.json")["points"] == 0
     (mutant,) = mutants.discover(decl.mutants, decl)
     target = mutants.build([mutant], decl.solutions, tmp_path / "mutant")
     assert _plugin_session(course, str(target), tmp_path / "m.json")["points"] < 3

@@ -415,3 +415,11 @@ def test_new_set_scaffolds_a_set_that_checks_and_catches_its_mutant(tmp_path, ca
     capsys.readouterr()
     assert cli.main([*args, "--course", str(course)]) == 2
     assert "already has a set 'ex03'" in capsys.readouterr().err
+
+
+def test_the_summary_plot_is_a_png_when_matplotlib_is_installed(tmp_path):
+    pytest.importorskip("matplotlib")
+    rows = [_row("a", True, True), _row("b", False, False)]
+    assert gradebook.summary_plot(rows, tmp_path / "summary.png")
+    assert (tmp_path / "summary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not gradebook.summary_plot([results.StudentRow("x")], tmp_path / "none.png")

@@ -16,11 +16,21 @@ export JAX_PLATFORMS ?= cpu
 
 .PHONY: demo site site-instructor test lint env lock clean
 
+# The student release has no solutions/: it installs what students need (no oracle codes,
+# which need a C compiler) and builds only the student site.
+ifeq ($(wildcard solutions),)
+EXTRAS ?= student,docs
+DEMO_SITES := site
+else
+EXTRAS ?= test,oracle,plot,docs
+DEMO_SITES := site site-instructor
+endif
+
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ needed, found " + sys.version'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test,oracle,plot,docs]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[$(EXTRAS)]"
 	touch $@
 
 env: $(BIN)/.installed
@@ -28,8 +38,9 @@ env: $(BIN)/.installed
 # The course site: chapters run at build time through MyST-NB's cache (a rebuild with nothing
 # changed takes seconds); -W --keep-going: any warning or failing cell fails the build.
 SPHINXOPTS ?= -W --keep-going
-demo: site site-instructor
-	@echo "course site: docs/_build/html/index.html (instructor: docs/_build/html-instructor)"
+demo: $(DEMO_SITES)
+	@echo "course site: docs/_build/html/index.html"
+	@if [ -d solutions ]; then echo "instructor site: docs/_build/html-instructor"; fi
 
 site: env
 	$(BIN)/sphinx-build $(SPHINXOPTS) -b html -d docs/_build/doctrees docs docs/_build/html

@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import pkgutil
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -57,6 +58,9 @@ exclude_patterns = [
     "**.ipynb_checkpoints",
     "README.md",
 ]
+# The student site has no instructor guide (the student release does not ship it).
+if not INSTRUCTOR:
+    exclude_patterns.append("instructor.md")
 templates_path: list[str] = []
 
 # --- MyST and MyST-NB ------------------------------------------------------------------------
@@ -170,5 +174,18 @@ def _escape_docstring(app, what, name, obj, options, lines):
     lines[:] = escape_docstring_lines(lines)
 
 
+# --- the student build: no instructor guide ----------------------------------------------------
+_GUIDE_REF = re.compile(r"\{doc\}`([^`<]*?)\s*<instructor>`")
+
+
+def _student_source(app, docname, source):
+    """Without the instructor tag: the guide leaves the toctree, links to it become text."""
+    if INSTRUCTOR:
+        return
+    text = _GUIDE_REF.sub(r"\1", source[0])
+    source[0] = re.sub(r"(?m)^instructor\n", "", text) if docname == "index" else text
+
+
 def setup(app):
     app.connect("autodoc-process-docstring", _escape_docstring)
+    app.connect("source-read", _student_source)

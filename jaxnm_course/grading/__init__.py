@@ -19,10 +19,15 @@ The batch grader (``jaxnm-grade``, :mod:`~jaxnm_course.grading.cli`):
 * :mod:`~jaxnm_course.grading.config`: one :class:`GradingConfig` for a run and a submission.
 * :mod:`~jaxnm_course.grading.batch`: grades a folder of submissions, one trusted pytest
   process each (no student path on its command line).
+* :mod:`~jaxnm_course.grading.discover`: which files of a submission are graded, by name
+  (near misses, Canvas's renamed files), for ``grade`` and the Gradescope bundle alike.
 * :mod:`~jaxnm_course.grading.staging`: a submission (folder or zip) to its ``exNN_*.py`` files.
 * :mod:`~jaxnm_course.grading.results` and :mod:`~jaxnm_course.grading.outputs`: the results
   model (hidden tests stay hidden; the INSECURE note) and the files under ``OUT/students/``,
-  ``OUT/instructor/`` and ``OUT/grades.csv``.
+  ``OUT/instructor/`` and ``OUT/grades.csv``; :mod:`~jaxnm_course.grading.gradebook`: the
+  gradebook, its legend, the Canvas import file and the per-set summary;
+  :mod:`~jaxnm_course.grading.late`: the late policy.
+* :mod:`~jaxnm_course.grading.scaffold`: ``jaxnm-grade new-set``.
 * :mod:`~jaxnm_course.grading.gradescope`: the Gradescope bundle and its ``run``.
 * :mod:`~jaxnm_course.grading.remote`: module proxies whose calls run in a worker.
 * :mod:`~jaxnm_course.grading.supervisor`: one worker's calls, time limits and failures;
@@ -41,8 +46,11 @@ __all__ = [
     "codec",
     "config",
     "course",
+    "discover",
     "errors",
+    "gradebook",
     "gradescope",
+    "late",
     "launch",
     "mutants",
     "outputs",
@@ -52,6 +60,7 @@ __all__ = [
     "remote",
     "results",
     "sandbox",
+    "scaffold",
     "staging",
     "stubs",
     "supervisor",

@@ -24,7 +24,6 @@ which parses the solutions) is done once, before the grading threads start.
 
 from __future__ import annotations
 
-import ast
 import contextlib
 import json
 import os
@@ -39,12 +38,14 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from jaxnm_course.grading import course as _course
-from jaxnm_course.grading import outputs, results, sandbox
+from jaxnm_course.grading import late, outputs, results, sandbox
 from jaxnm_course.grading.config import ENV, GradingConfig
+from jaxnm_course.grading.course import default_forbid
+from jaxnm_course.grading.discover import canvas_groups
 from jaxnm_course.grading.errors import SubmissionRejected
 from jaxnm_course.grading.outputs import write_outputs
 from jaxnm_course.grading.results import StudentRow, gradescope_results
-from jaxnm_course.grading.staging import MAX_BYTES, MAX_FILES, extract_zip, stage
+from jaxnm_course.grading.staging import MAX_BYTES, MAX_FILES, Staged, extract_zip, stage
 
 __all__ = [
     "MAX_BYTES",
@@ -53,7 +54,6 @@ __all__ = [
     "GradingConfig",
     "StudentRow",
     "SubmissionRejected",
-    "course_root",
     "default_forbid",
     "extract_zip",
     "grade_all",
@@ -62,6 +62,7 @@ __all__ = [
     "gradescope_results",
     "resolve",
     "stage",
+    "submission_jobs",
     "write_outputs",
 ]
 
@@ -70,54 +71,6 @@ Options = GradingConfig
 GradeRow = StudentRow
 #: Progress callback: (done, total, student).
 Progress = Callable[[int, int, str], None]
-
-
-def default_forbid(course: Path) -> list[str]:
-    """Modules a submission may not import, decided from the reference solutions.
-
-    If no solution imports ``jaxnm_course``, students need none of it, and the whole library
-    (which holds reference implementations of several exercises) is blocked in the worker.
-    If a solution imports any part of it, the library is not blocked: importing any
-    submodule runs the package's ``__init__``, which exposes the rest. The course's support
-    package (declared in its ``course.toml``: trusted references of the tests) is always
-    blocked. (A blocker is a deterrent, not a wall: the library is public and could be
-    copied into a submission; see ``docs/instructor.md``.) Without ``solutions/`` (a
-    Gradescope bundle), ``grading.json`` holds the decision made when the bundle was built.
-
-    Args:
-        course: the course folder.
-
-    Returns:
-        ``["jaxnm_course"]`` or ``[]``, followed by the support package if there is one.
-    """
-    cfg = course / "grading.json"
-    if not (course / "solutions").is_dir() and cfg.is_file():
-        return list(json.loads(cfg.read_text()).get("forbid", []))
-    try:
-        support = [_course.load(course).support_package]
-    except FileNotFoundError:
-        support = []
-    support = [p for p in support if p]
-    for p in sorted((course / "solutions").glob("*.py")):
-        tree = ast.parse(p.read_text("utf-8"))
-        for node in ast.walk(tree):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                names = [node.module]
-            if any(n == "jaxnm_course" or n.startswith("jaxnm_course.") for n in names):
-                return support
-    return ["jaxnm_course", *support]
-
-
-def course_root() -> Path:
-    """The default course folder: this source checkout when it holds a course, else the cwd.
-
-    Returns:
-        A folder holding ``exercises/course.toml`` (see :mod:`jaxnm_course.grading.course`).
-    """
-    return _course.default_location()
 
 
 def test_files(opts: GradingConfig) -> list[Path]:
@@ -167,7 +120,7 @@ def resolve(config: GradingConfig) -> GradingConfig:
     in one thread, before any grading thread starts (``ast`` is not safe to run in many
     threads at once on every CPython version).
     """
-    course = Path(config.course or course_root()).resolve()
+    course = Path(config.course or _course.default_location()).resolve()
     forbid = config.forbid if config.forbid is not None else tuple(default_forbid(course))
     return config.replace(course=course, forbid=forbid)
 
@@ -292,60 +245,129 @@ def grade_one(submission: Path, student: str, config: GradingConfig, work: Path)
 
 
 # -- many submissions --------------------------------------------------------------------------
+#: Files of an LMS export that belong to no student (not given a row).
+METADATA = ("submission_metadata.yml", "submission_metadata.json")
+#: A submission: a folder, a ``.zip``, a loose file (invalid) or a Canvas student's files.
+Entry = Path | tuple[Path, ...]
+
+
 def _submission_name(entry: Path) -> str:
     """The student's name: the entry's name as given, without a ``.zip`` suffix."""
     return entry.name[:-4] if entry.name.lower().endswith(".zip") else entry.name
 
 
+def submission_jobs(submissions: Path) -> list[tuple[str, Entry]]:
+    """One (student, entry) per entry of the submissions folder, in name order.
+
+    Folders and ``.zip`` files are submissions; Canvas's renamed loose files
+    (``name_123_456_ex01_x.py``) are grouped into one submission per student; any other
+    loose file is an entry too (graded as ``invalid_submission``, with the reason).
+    Dot files and an LMS's metadata files (:data:`METADATA`) are not submissions.
+    """
+    entries = sorted(p for p in Path(submissions).iterdir() if not p.name.startswith("."))
+    loose = [p for p in entries if not p.is_dir() and p.suffix.lower() != ".zip"]
+    groups = canvas_groups(p.name for p in loose if p.name not in METADATA)
+    in_group = {n for names in groups.values() for n in names}
+    jobs: list[tuple[str, Entry]] = []
+    for e in entries:
+        if e.name in in_group or e.name in METADATA:
+            continue
+        jobs.append((_submission_name(e), e))
+    for student, names in groups.items():
+        jobs.append((student, tuple(Path(submissions) / n for n in names)))
+    return sorted(jobs, key=lambda j: j[0])
+
+
 def grade_all(
-    submissions: Path, out: Path, config: GradingConfig, progress: Progress | None = None
+    submissions: Path,
+    out: Path,
+    config: GradingConfig,
+    progress: Progress | None = None,
+    students: tuple[str, ...] = (),
 ) -> list[StudentRow]:
-    """Grade every entry of ``submissions`` (folders and ``.zip`` files) into ``out``.
+    """Grade every entry of ``submissions`` into ``out`` (see :func:`submission_jobs`).
 
     Args:
         submissions: the folder with one entry per student.
         out: the output folder (created).
         config: the run's configuration.
         progress: called with (done, total, student) after each submission.
+        students: regrade only these submissions (their names as in the folder) into an
+            existing ``out``; every other row is read back from its record unchanged.
 
     Returns:
         One row per entry, in name order.
+
+    Raises:
+        ValueError: a name of ``students`` that is not in the folder, or a row with no
+            earlier record in ``out``.
     """
     submissions = Path(submissions).resolve()
-    entries = sorted(
-        p
-        for p in submissions.iterdir()
-        if not p.name.startswith(".") and (p.is_dir() or p.suffix.lower() == ".zip")
+    jobs = submission_jobs(submissions)
+    times = {}
+    if config.submission_times is not None:
+        times = late.read_times(config.submission_times)
+    return grade_entries(
+        jobs, out, config, hide=[submissions], progress=progress, only=students, times=times
     )
-    jobs = [(_submission_name(e), e) for e in entries]
-    return grade_entries(jobs, out, config, hide=[submissions], progress=progress)
+
+
+def _missing(staged: Staged, expected: list[str]) -> str:
+    found = ", ".join(staged.ignored[:12]) if staged.ignored else "nothing"
+    return f"none of the course's files ({', '.join(expected)}) was found; found: {found}"
 
 
 def _grade_job(
-    student: str, folder: str, entry: Path, config: GradingConfig, batch: Path
+    student: str, folder: str, entry: Entry, config: GradingConfig, batch: Path, expected
 ) -> StudentRow:
+    if isinstance(entry, Path) and entry.is_file() and entry.suffix.lower() != ".zip":
+        reason = (
+            f"a loose file ({entry.name[:80]}), not a folder or a .zip: put each student's "
+            "files in a folder of their own"
+        )
+        return StudentRow(student, folder, status="invalid_submission", reason=reason)
     try:
-        staged = stage(entry, batch / "staged" / folder)
+        staged = stage(
+            list(entry) if isinstance(entry, tuple) else entry, batch / "staged" / folder, expected
+        )
     except SubmissionRejected as err:
         return StudentRow(student, folder, status="rejected", reason=str(err))
     except Exception as err:
         return StudentRow(student, folder, status="rejected", reason=f"cannot read: {err}")
-    try:
-        row = grade_one(staged.folder, student, config, batch / "run" / folder)
-    except Exception as err:  # the grader's own failure: still a row
-        row = StudentRow(student, status="error", reason=f"{type(err).__name__}: {err}")
-    row.folder, row.ignored = folder, staged.ignored
+    if not any(staged.folder.iterdir()):
+        row = StudentRow(student, folder, status="missing_files")
+        row.reason = _missing(staged, list(expected))
+    else:
+        try:
+            row = grade_one(staged.folder, student, config, batch / "run" / folder)
+        except Exception as err:  # the grader's own failure: still a row
+            row = StudentRow(student, status="error", reason=f"{type(err).__name__}: {err}")
+    row.folder, row.ignored, row.notes = folder, staged.ignored, staged.notes
     return row
 
 
+def _earlier(out: Path, folder: str) -> StudentRow:
+    record = out / "instructor" / f"{folder}.json"
+    try:
+        return results.row_from_record(json.loads(record.read_text("utf-8")))
+    except (OSError, ValueError) as err:
+        raise ValueError(
+            f"regrade: no earlier result for {folder} in {out} ({err}); grade the whole "
+            "folder first"
+        ) from None
+
+
 def grade_entries(
-    jobs: list[tuple[str, Path]],
+    jobs: list[tuple[str, Entry]],
     out: Path,
     config: GradingConfig,
     hide: list[Path] | None = None,
     progress: Progress | None = None,
+    only: tuple[str, ...] = (),
+    times: dict[str, str] | None = None,
+    due: str = "",
 ) -> list[StudentRow]:
-    """Grade the given (student, folder or zip) pairs into ``out`` (see :func:`grade_all`).
+    """Grade the given (student, entry) pairs into ``out`` (see :func:`grade_all`).
 
     Args:
         jobs: the students' names (any text; folders are made safe and unique) and entries.
@@ -353,6 +375,9 @@ def grade_entries(
         config: the run's configuration.
         hide: more folders the workers must not see.
         progress: called with (done, total, student) after each submission.
+        only: grade only these students; the other rows come from ``out``'s records.
+        times: submission times by student (ISO 8601), for the late policy.
+        due: the due date when ``config.due`` is empty (Gradescope's metadata).
 
     Returns:
         One row per job, in the order given.
@@ -361,28 +386,42 @@ def grade_entries(
     config = resolve(config)  # before any thread starts: no shared work across threads
     confined = sandbox.require_confinement(config.insecure, config.namespaces != "off", "grade")
     folders = outputs.folder_names(student for student, _ in jobs)
+    unknown = sorted(set(only) - {student for student, _ in jobs})
+    if unknown:
+        raise ValueError(f"regrade: {', '.join(unknown)} not among the submissions")
+    rows: dict[int, StudentRow] = {}
+    todo = []
+    for i, ((student, entry), folder) in enumerate(zip(jobs, folders, strict=True)):
+        if only and student not in only:
+            rows[i] = _earlier(out, folder)
+        else:
+            todo.append((i, student, folder, entry))
+    expected = [s.filename for s in _course.load(config.course).sets]
     batch = Path(tempfile.mkdtemp(prefix="jaxnm-grade-"))
     os.chmod(batch, 0o700)
     extra = [str(Path(h).resolve()) for h in (hide or [])]
     config = config.replace(hide=(*config.hide, *extra, str(out), str(batch)))
-    rows: dict[int, StudentRow] = {}
     out.mkdir(parents=True, exist_ok=True)
     try:
         with ThreadPoolExecutor(max_workers=max(1, int(config.workers))) as pool:
             futures = {
-                pool.submit(_grade_job, student, folder, entry, config, batch): i
-                for i, ((student, entry), folder) in enumerate(zip(jobs, folders, strict=True))
+                pool.submit(_grade_job, student, folder, entry, config, batch, expected): i
+                for i, student, folder, entry in todo
             }
-            for fut in as_completed(futures):
+            for done, fut in enumerate(as_completed(futures), start=1):
                 i = futures[fut]
                 rows[i] = fut.result()
                 if progress:
-                    progress(len(rows), len(jobs), rows[i].student)
+                    progress(done, len(todo), rows[i].student)
     finally:
         shutil.rmtree(batch, ignore_errors=True)
-    result = [rows[i] for i in range(len(jobs))]
-    if not confined:  # results.json, feedback, grades.csv and the record all say so
-        for r in result:
+    graded = {i for i, *_ in todo}
+    for i in graded:
+        r = rows[i]
+        if not confined:  # results.json, feedback, grades.csv and the record all say so
             r.insecure = True
-    write_outputs(result, out, config)
+        r.submitted = (times or {}).get(r.student, r.submitted)
+        late.apply(r, config, due)
+    result = [rows[i] for i in range(len(jobs))]
+    write_outputs(result, out, config, write={rows[i].folder for i in graded})
     return result

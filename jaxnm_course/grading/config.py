@@ -18,6 +18,7 @@ import dataclasses
 import json
 import os
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,7 @@ class GradingConfig:
 
     Attributes:
         course: the course folder (holding ``exercises/`` and ``hidden_tests/``); None: the
-            batch uses :func:`~jaxnm_course.grading.batch.course_root`.
+            batch uses :func:`~jaxnm_course.grading.course.default_location`.
         workers: submissions graded in parallel.
         call_timeout: wall-clock limit of one call of student code (s).
         submission_timeout: wall-clock budget of one submission's calls (s); its pytest
@@ -62,7 +63,7 @@ class GradingConfig:
             :data:`HIDDEN_VISIBILITIES`).
         namespaces: ``"auto"`` or ``"off"`` (see :mod:`jaxnm_course.grading.sandbox`).
         forbid: modules a submission may not import; None: decided once per batch by
-            :func:`~jaxnm_course.grading.batch.default_forbid`.
+            :func:`~jaxnm_course.grading.course.default_forbid`.
         submission: the staged folder of one submission (set per submission by the batch;
             read by :mod:`~jaxnm_course.grading.remote`).
         hide: extra folders the worker must not see.
@@ -76,6 +77,14 @@ class GradingConfig:
         profile: the Hypothesis profile of the trusted pytest: ``"grading"`` (derandomized,
             the same examples for every student) or ``"thorough"`` (hundreds of random
             examples per property; for ``jaxnm-grade check --thorough`` on the solutions).
+        due: the due date (ISO 8601; ``""``: no late policy unless Gradescope's metadata
+            gives one); see :mod:`~jaxnm_course.grading.late`.
+        late_grace_minutes: minutes after ``due`` that are not late.
+        late_penalty_per_day: fraction of the points taken off per started day late (0-1).
+        submission_times: a CSV of submission times (``submission,submitted_at``).
+        roster: a roster CSV mapping submissions to LMS identities (writes
+            ``OUT/grades_canvas.csv``; see :mod:`~jaxnm_course.grading.gradebook`).
+        assignment: the assignment's name in the LMS import file.
     """
 
     course: Path | None = None
@@ -96,12 +105,18 @@ class GradingConfig:
     ro_paths: tuple[str, ...] = ()
     tmpfs_mb: int = sandbox.DEFAULT_TMPFS_MB
     profile: str = "grading"
+    due: str = ""
+    late_grace_minutes: float = 0.0
+    late_penalty_per_day: float = 0.0
+    submission_times: Path | None = None
+    roster: Path | None = None
+    assignment: str = "Exercises"
 
     def __post_init__(self) -> None:
         def put(name: str, value: Any) -> None:
             object.__setattr__(self, name, value)
 
-        for name in ("course", "submission"):
+        for name in ("course", "submission", "submission_times", "roster"):
             value = getattr(self, name)
             if value is not None:
                 if not isinstance(value, str | os.PathLike):
@@ -125,6 +140,29 @@ class GradingConfig:
             if not value > 0:
                 raise ValueError(f"GradingConfig: {name} must be positive, got {value}")
             put(name, float(value))
+        for name in ("late_grace_minutes", "late_penalty_per_day"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise TypeError(f"GradingConfig: {name} must be a number")
+            if value < 0:
+                raise ValueError(f"GradingConfig: {name} must be >= 0, got {value}")
+            put(name, float(value))
+        if self.late_penalty_per_day > 1:
+            raise ValueError(
+                "GradingConfig: late_penalty_per_day is a fraction of the points (0-1), got "
+                f"{self.late_penalty_per_day}"
+            )
+        for name in ("due", "assignment"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"GradingConfig: {name} must be a string")
+        if self.due:
+            try:
+                datetime.fromisoformat(self.due.replace("Z", "+00:00"))
+            except ValueError:
+                raise ValueError(
+                    f"GradingConfig: due {self.due!r} is not an ISO 8601 time "
+                    "(e.g. 2026-03-01T23:59:00+01:00)"
+                ) from None
         for name in ("hidden", "insecure"):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(

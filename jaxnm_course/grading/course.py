@@ -32,6 +32,8 @@ before any student code runs.
 
 from __future__ import annotations
 
+import ast
+import json
 import os
 import re
 import shutil
@@ -45,6 +47,7 @@ __all__ = [
     "Course",
     "ExerciseSet",
     "current",
+    "default_forbid",
     "default_location",
     "find",
     "load",
@@ -266,6 +269,45 @@ def load(path: str | os.PathLike[str] | None = None) -> Course:
         default_points=default_points,
         sets=tuple(sets),
     )
+
+
+def default_forbid(course: Path) -> list[str]:
+    """Modules a submission may not import, decided from the reference solutions.
+
+    If no solution imports ``jaxnm_course``, students need none of it, and the whole library
+    (which holds reference implementations of several exercises) is blocked in the worker.
+    If a solution imports any part of it, the library is not blocked: importing any
+    submodule runs the package's ``__init__``, which exposes the rest. The course's support
+    package (declared in its ``course.toml``: trusted references of the tests) is always
+    blocked. (A blocker is a deterrent, not a wall: the library is public and could be
+    copied into a submission; see the instructor guide.) Without ``solutions/`` (a
+    Gradescope bundle), ``grading.json`` holds the decision made when the bundle was built.
+
+    Args:
+        course: the course folder.
+
+    Returns:
+        ``["jaxnm_course"]`` or ``[]``, followed by the support package if there is one.
+    """
+    cfg = course / "grading.json"
+    if not (course / "solutions").is_dir() and cfg.is_file():
+        return list(json.loads(cfg.read_text()).get("forbid", []))
+    try:
+        support = [load(course).support_package]
+    except FileNotFoundError:
+        support = []
+    support = [p for p in support if p]
+    for p in sorted((course / "solutions").glob("*.py")):
+        tree = ast.parse(p.read_text("utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            if any(n == "jaxnm_course" or n.startswith("jaxnm_course.") for n in names):
+                return support
+    return ["jaxnm_course", *support]
 
 
 _state: dict[str, Any] = {"course": None}

@@ -25,7 +25,6 @@ import traceback
 from pathlib import Path
 from typing import NamedTuple
 
-from . import batch
 from . import course as _course
 
 __all__ = [
@@ -264,7 +263,7 @@ def _imports(path: Path) -> set[str]:
 def course_imports(course: _course.Course, module: Path) -> list[str]:
     """The packages ``module`` imports that the grader refuses (``--forbid auto``).
 
-    The same decision as :func:`jaxnm_course.grading.batch.default_forbid`: the course
+    The same decision as :func:`jaxnm_course.grading.course.default_forbid`: the course
     library when no reference solution imports it, and the course's support package.
 
     Args:
@@ -276,7 +275,7 @@ def course_imports(course: _course.Course, module: Path) -> list[str]:
     """
     if not module.is_file():
         return []
-    forbidden = batch.default_forbid(course.root)
+    forbidden = _course.default_forbid(course.root)
     found = {
         name
         for imported in _imports(module)

@@ -20,34 +20,82 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
-from jaxnm_course.grading import batch, outputs, sandbox
+from jaxnm_course.grading import batch, late, outputs, sandbox
+from jaxnm_course.grading import course as _course
 from jaxnm_course.grading.config import GradingConfig
-from jaxnm_course.grading.errors import SubmissionRejected
 from jaxnm_course.grading.results import StudentRow
-from jaxnm_course.grading.staging import extract_zip
 
-__all__ = ["RUN_AUTOGRADER", "SETUP_SH", "build_bundle", "find_submission", "main", "run"]
+__all__ = [
+    "BUNDLE_SUBMISSION_TIMEOUT",
+    "GRADESCOPE_TIMEOUT",
+    "MIN_PYTHON",
+    "RUN_AUTOGRADER",
+    "SETUP_SH",
+    "build_bundle",
+    "format_results",
+    "main",
+    "run",
+    "try_bundle",
+]
+
+#: Where Gradescope's images keep a Python that the package accepts.
+MIN_PYTHON = (3, 11)
+#: Gradescope's time limit by default (s); the bundle's budget fits inside it.
+GRADESCOPE_TIMEOUT = 600
+#: The bundle's per-submission budget of student calls (s): the trusted pytest's hard limit,
+#: ``1.5 * budget + 120`` = 570 s, fits inside :data:`GRADESCOPE_TIMEOUT`.
+BUNDLE_SUBMISSION_TIMEOUT = 300.0
 
 SETUP_SH = """#!/usr/bin/env bash
-# Gradescope runs this once when building the autograder image.
+# Gradescope runs this once when building the autograder image (as root).
+# Testing hooks (jaxnm-grade gradescope --test): AUTOGRADER_ROOT (default /autograder),
+# JAXNM_APT (the package installer, default apt-get), JAXNM_PYTHONS (the interpreters tried),
+# JAXNM_SETUP_DRY_RUN=1 (choose the Python, then stop before creating the virtual env).
 set -euo pipefail
-cd /autograder/source
-if ! command -v python3 >/dev/null; then
-  apt-get update && apt-get install -y python3 python3-venv python3-pip
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+APT="${JAXNM_APT:-apt-get}"
+cd "$ROOT/source"
+ok() { "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' >/dev/null 2>&1; }
+pick() {
+  for cand in ${JAXNM_PYTHONS:-python3.13 python3.12 python3.11 python3}; do
+    if command -v "$cand" >/dev/null 2>&1 && ok "$cand"; then echo "$cand"; return 0; fi
+  done
+  return 1
+}
+IMAGE_HINT="choose the base image 'Ubuntu 24.04' (Python 3.12) in the autograder settings"
+if ! PY="$(pick)"; then
+  found="$(python3 --version 2>&1 || echo 'no python3')"
+  echo "setup.sh: the course needs Python 3.11+, this image has: $found; installing python3.11" >&2
+  if ! { "$APT" update && "$APT" install -y python3.11 python3.11-venv; }; then
+    echo "setup.sh: could not install Python 3.11 with $APT: $IMAGE_HINT" >&2
+    exit 1
+  fi
+  if ! PY="$(JAXNM_PYTHONS=python3.11 pick)"; then
+    echo "setup.sh: python3.11 is still missing after installing it: $IMAGE_HINT" >&2
+    exit 1
+  fi
 fi
+echo "setup.sh: using $PY ($("$PY" --version 2>&1))"
+if [ "${JAXNM_SETUP_DRY_RUN:-0}" = "1" ]; then
+  echo "setup.sh: dry run: would create $ROOT/venv and install the course"
+  exit 0
+fi
+"$PY" -m venv --help >/dev/null 2>&1 || "$APT" install -y "$(basename "$PY")-venv"
 # The kernel sandbox of the workers (see docs/instructor.md, "Threat model").
 if ! command -v bwrap >/dev/null; then
-  apt-get update && apt-get install -y bubblewrap
+  "$APT" update && "$APT" install -y bubblewrap
 fi
-python3 -m venv /autograder/venv
-/autograder/venv/bin/python -m pip install --upgrade pip
-/autograder/venv/bin/python -m pip install -c constraints.txt -e ".[test]"
+"$PY" -m venv "$ROOT/venv"
+"$ROOT/venv/bin/python" -m pip install --upgrade pip
+"$ROOT/venv/bin/python" -m pip install -c constraints.txt -e ".[test]"
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -60,7 +108,8 @@ cd "$ROOT/source"
 export JAX_PLATFORMS=cpu OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 mkdir -p "$ROOT/results"
 exec "$PY" -m jaxnm_course.grading.gradescope run "$ROOT/submission" \\
-  "$ROOT/results/results.json" --course "$ROOT/source"
+  "$ROOT/results/results.json" --course "$ROOT/source" \\
+  --metadata "$ROOT/submission_metadata.json"
 """
 
 _SHIP = ("jaxnm_course/", "exercises/", "hidden_tests/")
@@ -72,8 +121,11 @@ def build_bundle(
     out_zip: str | Path,
     hidden_visibility: str = "after_published",
     call_timeout: float = 60.0,
-    submission_timeout: float = 900.0,
+    submission_timeout: float = BUNDLE_SUBMISSION_TIMEOUT,
     insecure: bool = False,
+    due: str = "",
+    late_grace_minutes: float = 0.0,
+    late_penalty_per_day: float = 0.0,
 ) -> list[str]:
     """Write the Gradescope autograder zip.
 
@@ -82,8 +134,12 @@ def build_bundle(
         out_zip: the zip to write.
         hidden_visibility: Gradescope visibility of hidden tests.
         call_timeout: per-call limit (s).
-        submission_timeout: per-submission budget (s).
+        submission_timeout: per-submission budget (s); the default fits Gradescope's
+            default 10-minute limit (see :data:`BUNDLE_SUBMISSION_TIMEOUT`).
         insecure: grade even where the container cannot set up the kernel sandbox.
+        due: the due date (ISO 8601); empty: Gradescope's due date of the assignment.
+        late_grace_minutes: minutes after the due date that are not late.
+        late_penalty_per_day: fraction of the points taken off per started day late.
 
     Returns:
         The names in the zip.
@@ -97,12 +153,15 @@ def build_bundle(
             z.writestr(info, text)
             names.append(name)
         cfg = GradingConfig(
-            forbid=tuple(batch.default_forbid(course)),
+            forbid=tuple(_course.default_forbid(course)),
             hidden_visibility=hidden_visibility,
             call_timeout=call_timeout,
             submission_timeout=submission_timeout,
             workers=1,
             insecure=bool(insecure),
+            due=due,
+            late_grace_minutes=late_grace_minutes,
+            late_penalty_per_day=late_penalty_per_day,
         )
         z.writestr("grading.json", cfg.to_json())
         names.append("grading.json")
@@ -116,40 +175,22 @@ def build_bundle(
     return names
 
 
-def find_submission(root: Path, work: Path) -> Path:
-    """The folder holding the exercise files of an uploaded submission.
-
-    Gradescope puts the uploaded files in ``/autograder/submission`` (possibly inside a
-    folder, or as one .zip): return the shallowest folder holding ``exNN_*.py``.
-
-    Args:
-        root: the submission folder.
-        work: a scratch folder (for an uploaded zip).
-
-    Returns:
-        The folder.
-    """
-    zips = sorted(root.glob("*.zip"))
-    if not list(root.rglob("ex[0-9][0-9]_*.py")) and len(zips) == 1:
-        dest = work / "unzipped"
-        dest.mkdir()
-        extract_zip(zips[0], dest)
-        root = dest
-    for depth in range(4):
-        pattern = "/".join(["*"] * depth + ["ex[0-9][0-9]_*.py"])
-        hits = sorted(root.glob(pattern))
-        if hits:
-            return hits[0].parent
-    return root
-
-
-def run(submission: str | Path, results: str | Path, course: str | Path) -> dict:
+def run(
+    submission: str | Path, results: str | Path, course: str | Path, metadata: str | Path = ""
+) -> dict:
     """Grade one submission with the batch harness and write Gradescope's results.json.
+
+    The submission's files are found as ``jaxnm-grade grade`` finds them
+    (:func:`~jaxnm_course.grading.discover.discover`: the whole tree, near misses noted, an
+    uploaded ``.zip`` opened). The late policy of ``grading.json`` is applied from
+    Gradescope's ``submission_metadata.json`` (its ``created_at``, and its due date when the
+    bundle sets none).
 
     Args:
         submission: the uploaded submission folder.
         results: where results.json goes.
         course: the unpacked bundle (``/autograder/source``).
+        metadata: Gradescope's ``submission_metadata.json`` (ignored when absent).
 
     Returns:
         The results dict written.
@@ -158,26 +199,108 @@ def run(submission: str | Path, results: str | Path, course: str | Path) -> dict
     cfg_path = course / "grading.json"
     cfg = GradingConfig.from_json(cfg_path.read_text()) if cfg_path.is_file() else GradingConfig()
     cfg = cfg.replace(course=course, workers=1)
+    submitted, due = late.gradescope_metadata(metadata) if metadata else ("", "")
     with tempfile.TemporaryDirectory(prefix="jaxnm-gs-") as tmp:
         tmp = Path(tmp)
         try:
-            folder = find_submission(Path(submission), tmp)
-        except SubmissionRejected as err:
-            rows = [StudentRow("submission", status="rejected", reason=str(err))]
+            rows = batch.grade_entries(
+                [("submission", Path(submission))],
+                tmp / "out",
+                cfg,
+                hide=[Path(submission)],
+                times={"submission": submitted} if submitted else None,
+                due=due,
+            )
+        except sandbox.SandboxUnavailable as err:  # no kernel sandbox, no --insecure
+            rows = [StudentRow("submission", status="error", reason=str(err))]
             outputs.write_outputs(rows, tmp / "out", cfg)
-        else:
-            try:
-                rows = batch.grade_entries(
-                    [("submission", folder)], tmp / "out", cfg, hide=[Path(submission)]
-                )
-            except sandbox.SandboxUnavailable as err:  # no kernel sandbox, no --insecure
-                rows = [StudentRow("submission", status="error", reason=str(err))]
-                outputs.write_outputs(rows, tmp / "out", cfg)
         written = tmp / "out" / "students" / rows[0].folder / "results.json"
         data = json.loads(written.read_text())
         Path(results).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(written, results)
     return data
+
+
+def _unpack(bundle: Path, submission: Path, root: Path) -> None:
+    """Lay out ``root`` as Gradescope's ``/autograder``: source, submission, results."""
+    with zipfile.ZipFile(bundle) as z:
+        z.extractall(root / "source")
+        for info in z.infolist():
+            mode = (info.external_attr >> 16) & 0o777
+            if mode:
+                os.chmod(root / "source" / info.filename, mode)
+    dest = root / "submission"
+    if submission.is_dir():
+        shutil.copytree(submission, dest, symlinks=True)
+    else:
+        dest.mkdir()
+        shutil.copy(submission, dest / submission.name)
+    (root / "results").mkdir()
+
+
+def try_bundle(
+    bundle: str | Path,
+    submission: str | Path,
+    setup: str = "dry-run",
+    python: str = sys.executable,
+    timeout: float = GRADESCOPE_TIMEOUT,
+) -> tuple[dict, str]:
+    """Run a bundle as Gradescope would, in a throwaway ``/autograder``-shaped folder.
+
+    Args:
+        bundle: the autograder zip.
+        submission: a folder, a ``.zip`` or one file, as a student would upload it.
+        setup: ``"dry-run"`` (``setup.sh`` chooses its Python and stops: the env that runs
+            this is used), ``"full"`` (``setup.sh`` creates ``venv/`` and installs the
+            course: needs network; run as root for its ``apt-get``) or ``"skip"``.
+        python: the interpreter of ``run_autograder`` unless ``setup="full"``.
+        timeout: each script's time limit (s): Gradescope's limit by default.
+
+    Returns:
+        (the ``results.json`` written, the scripts' output).
+
+    Raises:
+        ValueError: an unknown ``setup``.
+        RuntimeError: a script failed (its output in the message).
+    """
+    if setup not in ("dry-run", "full", "skip"):
+        raise ValueError(f"try_bundle: setup must be dry-run, full or skip, got {setup!r}")
+    log = []
+    with tempfile.TemporaryDirectory(prefix="jaxnm-autograder-") as tmp:
+        root = Path(tmp) / "autograder"
+        _unpack(Path(bundle), Path(submission), root)
+        env = dict(os.environ, AUTOGRADER_ROOT=str(root))
+        if setup != "full":
+            env["AUTOGRADER_PYTHON"] = python
+        steps = [] if setup == "skip" else [("setup.sh", {"JAXNM_SETUP_DRY_RUN": "1"})]
+        if setup == "full":
+            steps = [("setup.sh", {})]
+        steps.append(("run_autograder", {}))
+        for script, extra in steps:
+            proc = subprocess.run(
+                ["bash", str(root / "source" / script)],
+                env={**env, **extra},
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+            log.append(f"$ {script}\n{proc.stdout}{proc.stderr}")
+            if proc.returncode != 0:
+                raise RuntimeError(f"{script} failed (exit {proc.returncode}):\n" + log[-1])
+        data = json.loads((root / "results" / "results.json").read_text("utf-8"))
+    return data, "\n".join(log)
+
+
+def format_results(data: dict) -> str:
+    """A readable view of a ``results.json`` (what Gradescope would show, all visibilities)."""
+    lines = [f"score {data['score']:g}/{data['max_score']:g}", data.get("output", "")]
+    for t in data.get("tests", []):
+        lines.append(
+            f"  {t['status']:<6} {t['score']:g}/{t['max_score']:g}  {t['name']} "
+            f"[{t['visibility']}]"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,8 +311,9 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("submission", type=Path)
     r.add_argument("results", type=Path)
     r.add_argument("--course", type=Path, default=Path.cwd())
+    r.add_argument("--metadata", type=Path, default=None)
     args = p.parse_args(argv)
-    data = run(args.submission, args.results, args.course)
+    data = run(args.submission, args.results, args.course, args.metadata or "")
     print(f"score {data['score']:g}/{data['max_score']:g}")
     return 0
 

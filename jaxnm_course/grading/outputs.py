@@ -3,10 +3,16 @@
 ::
 
     OUT/grades.csv                      one row per submission (the original names,
-                                        formula-neutralised)
+                                        formula-neutralised; see gradebook.gradebook_csv)
+    OUT/grades_canvas.csv               with a roster: Canvas's gradebook import file
     OUT/students/<folder>/results.json  Gradescope's format (what the student may see)
-    OUT/students/<folder>/feedback.txt  a readable report (what the student may see)
+    OUT/students/<folder>/feedback.txt  a report safe to send the student at any time
+                                        (hidden tests only counted)
     OUT/instructor/<folder>.json        the full record, hidden tests included
+    OUT/instructor/<folder>.feedback.txt  the instructor's report (every test, messages)
+    OUT/instructor/statuses.txt         the legend of the gradebook's statuses and columns
+    OUT/instructor/summary.txt          per set: mean, median, a text histogram
+    OUT/instructor/summary.png          the same as plots (when matplotlib is installed)
 
 ``<folder>`` is a safe, unique name made from the submission's name by
 :func:`folder_names` (no reserved name, at most :data:`MAX_NAME` characters, unique even
@@ -23,11 +29,12 @@ import hashlib
 import json
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from jaxnm_course.grading import results
+from jaxnm_course.grading import gradebook, results
 from jaxnm_course.grading.config import GradingConfig
 from jaxnm_course.grading.results import StudentRow
 
@@ -96,15 +103,35 @@ def _write_student(row: StudentRow, out: Path, config: GradingConfig) -> None:
     atomic_write(folder / "feedback.txt", results.feedback_text(row))
     record = json.dumps(results.instructor_record(row), indent=1) + "\n"
     atomic_write(out / "instructor" / f"{row.folder}.json", record)
+    atomic_write(
+        out / "instructor" / f"{row.folder}.feedback.txt", results.instructor_feedback(row)
+    )
 
 
-def write_outputs(rows: list[StudentRow], out: Path, config: GradingConfig) -> None:
-    """Write every student's files, then ``grades.csv`` (see the module docstring).
+def _zero_reason(row: StudentRow) -> None:
+    """Every zero says why."""
+    if row.total or row.reason or not row.max:
+        return
+    if row.penalty:
+        row.reason = f"late by {row.late_days} day(s): the late penalty took every point"
+    elif row.tests:
+        row.reason = "no test passed"
+
+
+def write_outputs(
+    rows: list[StudentRow],
+    out: Path,
+    config: GradingConfig,
+    write: set[str] | None = None,
+) -> None:
+    """Write every student's files, then the gradebook files (see the module docstring).
 
     Args:
         rows: the graded rows (each with its ``folder``; missing ones are assigned here).
         out: the output folder (created).
-        config: the run's configuration (sets to list, hidden tests' visibility).
+        config: the run's configuration (sets to list, hidden tests' visibility, roster).
+        write: the folders whose student files are (re)written (None: all); the others
+            only take part in the gradebook (a regrade leaves their files untouched).
     """
     out.mkdir(parents=True, exist_ok=True)
     (out / "students").mkdir(exist_ok=True)
@@ -112,19 +139,34 @@ def write_outputs(rows: list[StudentRow], out: Path, config: GradingConfig) -> N
     if any(not r.folder for r in rows):
         for r, name in zip(rows, folder_names(r.student for r in rows), strict=True):
             r.folder = r.folder or name
-    exercises = sorted({ex for r in rows for ex in r.totals} | set(config.exercises))
-    maxima: dict[str, float] = {}
-    for r in rows:
-        for ex, t in r.totals.items():
-            maxima[ex] = max(maxima.get(ex, 0.0), t.max_points)
+    maxima = gradebook.set_maxima(rows)
+    exercises = sorted(set(maxima) | set(config.exercises))
     full = sum(maxima.values())
     for r in rows:
         if not r.max:
             r.max = full
+        _zero_reason(r)
+        if write is not None and r.folder not in write:
+            continue
         try:
             _write_student(r, out, config)
         except Exception as err:  # one row's failure never loses the others
             r.status = "error"
             r.reason = f"its output files could not be written ({type(err).__name__}: {err})"
     ordered = sorted(rows, key=lambda r: (r.student, r.folder))
-    atomic_write(out / "grades.csv", results.gradebook_csv(ordered, exercises))
+    atomic_write(out / "grades.csv", gradebook.gradebook_csv(ordered, exercises, maxima))
+    atomic_write(out / "instructor" / "statuses.txt", gradebook.statuses_text())
+    atomic_write(out / "instructor" / "summary.txt", gradebook.summary_text(ordered))
+    with contextlib.suppress(Exception):  # a plot is a convenience, never a lost gradebook
+        gradebook.summary_plot(ordered, out / "instructor" / "summary.png")
+    if config.roster is not None:
+        text, unlisted = gradebook.canvas_csv(
+            ordered, gradebook.read_roster(config.roster), config.assignment
+        )
+        atomic_write(out / "grades_canvas.csv", text)
+        if unlisted:
+            print(
+                f"roster: not on {config.roster.name}, left out of grades_canvas.csv: "
+                + ", ".join(unlisted),
+                file=sys.stderr,
+            )

@@ -9,6 +9,12 @@ stub) and the name of every hidden test; and for mentions of files it does not s
 (:func:`dangling`). A hit aborts the release (the folder is removed) and names the file
 and the line.
 
+Instructor-only text of shipped Markdown files is cut out (:func:`strip_instructor`):
+blocks between ``<!-- instructor -->`` and ``<!-- /instructor -->`` lines, and single lines
+ending with ``<!-- instructor -->``. The instructor guide (docs/instructor.md) and the
+tests and benchmarks that read instructor material (or their result files) stay behind;
+the student site (``make demo`` in the release) is built without the instructor tag.
+
 Every shipped file is scanned. The *code* of the library (``jaxnm_course/``) and of the
 course's support package (its trusted reference material, imported by the visible tests)
 is public by design (exercises ask students to re-derive what it does, so some reference
@@ -30,13 +36,17 @@ from pathlib import Path, PurePosixPath
 from . import course as _course
 
 __all__ = [
+    "END_MARK",
     "EXCLUDED",
+    "MARK",
     "ReleaseLeak",
     "build_release",
     "dangling",
+    "hygiene",
     "release_files",
     "scan",
     "solution_lines",
+    "strip_instructor",
 ]
 
 #: Paths (relative, POSIX) never shipped to students, besides the instructor folders the
@@ -50,7 +60,13 @@ EXCLUDED = (
     "build/",
     "dist/",
     "out/",
+    "docs/instructor.md",
 )
+#: Marks instructor-only text in Markdown (see :func:`strip_instructor`).
+MARK, END_MARK = "<!-- instructor -->", "<!-- /instructor -->"
+# Folders whose files are dropped when they read instructor material (their tests would
+# fail, their results could not be reproduced, in the release).
+_NEEDS_CHECK = ("tests/", "benchmarks/")
 _JUNK = ("__pycache__", ".pytest_cache", ".hypothesis", ".ruff_cache", ".egg-info")
 # Tests of the package that need instructor material (they would fail in the release).
 _INSTRUCTOR_WORDS = ("solutions", "hidden_tests", "mutants")
@@ -107,7 +123,7 @@ def release_files(course: Path) -> list[str]:
         p = course / rel
         if not p.is_file() or p.is_symlink():
             continue
-        if rel.startswith("tests/") and rel.endswith(".py"):
+        if rel.startswith(_NEEDS_CHECK) and p.suffix in (".py", ".txt", ".json"):
             text = p.read_text("utf-8", "replace")
             if any(w in text for w in _INSTRUCTOR_WORDS):
                 continue
@@ -260,6 +276,48 @@ def scan(release: Path, course: Path) -> list[str]:
     return leaks + dangling(release, course)
 
 
+def strip_instructor(text: str) -> str:
+    """Markdown without its instructor-only blocks and lines (see the module docstring).
+
+    Raises:
+        ValueError: a block that is opened and never closed.
+    """
+    out, inside = [], False
+    for line in text.splitlines(keepends=True):
+        s = line.strip()
+        if s == MARK:
+            inside = True
+        elif s == END_MARK:
+            if not inside:
+                raise ValueError(f"strip_instructor: {END_MARK} without {MARK}")
+            inside = False
+        elif not inside and not s.endswith(MARK):
+            out.append(line)
+    if inside:
+        raise ValueError(f"strip_instructor: {MARK} never closed by {END_MARK}")
+    return "".join(out)
+
+
+def hygiene(release: Path, course: Path) -> list[str]:
+    """What a student release must not hold besides solution text (:func:`scan`).
+
+    No instructor marker left, no mention of the declared instructor folders in the
+    release's README, no instructor guide.
+    """
+    problems = []
+    instructor = [f.rstrip("/") for f in _instructor_folders(_course.load(course))]
+    for p in sorted(release.rglob("*.md")):
+        text = p.read_text("utf-8", "replace")
+        rel = p.relative_to(release).as_posix()
+        if MARK in text or END_MARK in text:
+            problems.append(f"{rel}: an instructor marker is left")
+        if rel == "README.md":
+            problems += [f"README.md names {f}/" for f in instructor if f"{f}/" in text]
+    if (release / "docs" / "instructor.md").exists():
+        problems.append("docs/instructor.md is in the release")
+    return problems
+
+
 def build_release(course: str | Path, out: str | Path) -> list[str]:
     """Copy the student release of ``course`` into ``out`` and check it for leaks.
 
@@ -278,11 +336,17 @@ def build_release(course: str | Path, out: str | Path) -> list[str]:
     if out.exists():
         raise FileExistsError(f"build_release: {out} already exists; choose a new folder")
     files = release_files(course)
-    for rel in files:
-        dst = out / rel
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(course / rel, dst)
-    leaks = scan(out, course)
+    try:
+        for rel in files:
+            dst = out / rel
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(course / rel, dst)
+            if rel.endswith(".md"):
+                dst.write_text(strip_instructor(dst.read_text("utf-8")), "utf-8")
+    except ValueError as err:
+        shutil.rmtree(out, ignore_errors=True)
+        raise ReleaseLeak(f"{rel}: {err}") from None
+    leaks = scan(out, course) + hygiene(out, course)
     if leaks:
         shutil.rmtree(out, ignore_errors=True)
         raise ReleaseLeak("the release would leak instructor material:\n" + "\n".join(leaks))

@@ -6,7 +6,8 @@ One shape from the trusted pytest process to every output:
   :func:`write_session_json` (``--results-json``);
 * the batch reads that file back with :func:`read_session_json` (every field checked; a
   test that did not pass earns nothing, whatever the file says) into a :class:`StudentRow`;
-* :func:`gradescope_results`, :func:`feedback_text` and :func:`write_gradebook` render rows
+* :func:`gradescope_results`, :func:`feedback_text`, :func:`instructor_feedback` and
+  :mod:`~jaxnm_course.grading.gradebook` render rows
   (see :mod:`jaxnm_course.grading.outputs` for where they go on disk).
 
 Hidden means hidden: every output a student may see (``results.json``, ``feedback.txt``,
@@ -17,8 +18,6 @@ instructor's file (:func:`instructor_record`).
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -33,11 +32,13 @@ __all__ = [
     "TestResult",
     "clean_text",
     "feedback_text",
-    "gradebook_csv",
     "gradescope_results",
+    "instructor_feedback",
     "instructor_record",
     "neutral_cell",
+    "note",
     "read_session_json",
+    "row_from_record",
     "session_json",
     "set_summaries",
     "set_totals",
@@ -225,7 +226,7 @@ class StudentRow:
         folder: the safe, unique folder name under ``OUT/students/``.
         total: points earned.
         max: points possible (the course maximum for a row without tests).
-        status: ``ok``, ``not_attempted``, ``rejected`` or ``error``.
+        status: one of :data:`~jaxnm_course.grading.gradebook.STATUSES`.
         reason: why, when not plainly ok (never a hidden test's details).
         tests: the test results.
         execution_time: seconds spent grading.
@@ -234,6 +235,10 @@ class StudentRow:
             which can name hidden tests).
         insecure: graded without the kernel sandbox (``--insecure``): every output says
             :data:`~jaxnm_course.grading.sandbox.INSECURE_NOTE`.
+        notes: near misses accepted (a file graded under the name the course expects).
+        submitted: when it was submitted (ISO 8601; ``""`` when not known).
+        late_days: whole days late after the grace period (0: on time).
+        penalty: points taken off for lateness (``total`` is after the penalty).
     """
 
     student: str
@@ -247,6 +252,10 @@ class StudentRow:
     ignored: tuple[str, ...] = field(default_factory=tuple)
     detail: str = ""
     insecure: bool = False
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    submitted: str = ""
+    late_days: int = 0
+    penalty: float = 0.0
 
     @property
     def totals(self) -> dict[str, SetTotal]:
@@ -257,6 +266,11 @@ class StudentRow:
     def per_exercise(self) -> dict[str, float]:
         """Points earned per set."""
         return {ex: t.points for ex, t in self.totals.items()}
+
+    def subtotal(self, visibility: str) -> tuple[float, float]:
+        """(points, maximum) of the ``"visible"`` or ``"hidden"`` tests."""
+        tests = [t for t in self.tests if t.visibility == visibility]
+        return sum(t.points for t in tests), sum(t.max_points for t in tests)
 
 
 def summarise(row: StudentRow) -> StudentRow:
@@ -293,7 +307,7 @@ def _labels(tests: Iterable[TestResult]) -> list[str]:
     return out
 
 
-def _note(row: StudentRow) -> str:
+def note(row: StudentRow) -> str:
     """The row's reason, after the insecure-run warning when it has one."""
     parts = [INSECURE_NOTE] if row.insecure else []
     if row.reason:
@@ -329,10 +343,14 @@ def gradescope_results(row: StudentRow, hidden_visibility: str = "after_publishe
             }
         )
     summary = f"{row.total:g}/{row.max:g} points; status {row.status}"
-    if _note(row):
-        summary += f": {clean_text(_note(row))}"
+    if note(row):
+        summary += f": {clean_text(note(row))}"
+    if row.penalty:
+        summary += f"\nLate by {row.late_days} day(s): {row.penalty:g} points taken off"
+    if row.notes:
+        summary += f"\nGraded under the expected name: {'; '.join(row.notes)}"
     if row.ignored:
-        summary += f"\nNot graded (only exNN_*.py files are): {', '.join(row.ignored)}"
+        summary += f"\nNot graded (only the course's exercise files are): {', '.join(row.ignored)}"
     return {
         "score": row.total,
         "max_score": row.max,
@@ -344,45 +362,89 @@ def gradescope_results(row: StudentRow, hidden_visibility: str = "after_publishe
     }
 
 
-def feedback_text(row: StudentRow) -> str:
-    """A readable per-student report (points per set and test, visible failures' messages)."""
+def _header(row: StudentRow) -> list[str]:
     lines = [
         f"Student: {clean_text(row.student)}",
         f"Total: {row.total:g}/{row.max:g} ({row.status})",
     ]
-    if _note(row):
-        lines.append(f"Note: {clean_text(_note(row))}")
+    if row.penalty:
+        lines.append(
+            f"Late: {row.late_days} day(s) after the due date: {row.penalty:g} points taken off "
+            f"(before the penalty: {row.total + row.penalty:g})"
+        )
+    if note(row):
+        lines.append(f"Note: {clean_text(note(row))}")
+    if row.notes:
+        lines.append("Graded under the expected name (please use it next time):")
+        lines.extend(f"  {clean_text(n)}" for n in row.notes)
     if row.ignored:
-        lines.append("Not graded (only regular files named exNN_*.py are):")
-        lines.extend(f"  {name}" for name in row.ignored)
-    labelled = list(zip(row.tests, _labels(row.tests), strict=True))
+        lines.append("Not graded (only the course's exercise files are):")
+        lines.extend(f"  {clean_text(name)}" for name in row.ignored)
+    return lines
+
+
+def feedback_text(row: StudentRow) -> str:
+    """The report safe to send a student at any time.
+
+    Visible tests in full (points, outcome, message); hidden tests only as a count per set
+    ("2 hidden tests in set ex03 did not pass"): no name, input or message of theirs.
+    """
+    lines = _header(row)
     for ex, t in row.totals.items():
+        tests = [r for r in row.tests if r.exercise == ex]
+        visible = [r for r in tests if not r.hidden]
+        hidden = [r for r in tests if r.hidden]
+        vis_points = sum(r.points for r in visible)
+        vis_max = sum(r.max_points for r in visible)
         lines.append("")
-        lines.append(f"{ex} {clean_text(t.title)}: {t.points:g}/{t.max_points:g}")
-        for r, label in ((r, label) for r, label in labelled if r.exercise == ex):
+        lines.append(f"{ex} {clean_text(t.title)}: {vis_points:g}/{vis_max:g} visible points")
+        for r in visible:
             mark = {"passed": "ok", "not_attempted": "--"}.get(r.outcome, "XX")
-            tag = " [hidden]" if r.hidden else ""
-            lines.append(f"  [{mark}] {label}{tag}: {r.points:g}/{r.max_points:g} {r.outcome}")
+            lines.append(
+                f"  [{mark}] {clean_text(r.name)}: {r.points:g}/{r.max_points:g} {r.outcome}"
+            )
             shown = r.shown_message()
-            if shown and not r.hidden:
-                lines.extend("        " + m for m in shown.splitlines()[:12])
+            if shown:
+                lines.extend("        " + m for m in _for_students(shown).splitlines()[:12])
+        failed = sum(r.outcome != "passed" for r in hidden)
+        if hidden:
+            word = "test" if failed == 1 else "tests"
+            lines.append(
+                f"  {failed} hidden {word} in set {ex} did not pass"
+                if failed
+                else f"  all {len(hidden)} hidden tests in set {ex} passed"
+            )
     return "\n".join(lines) + "\n"
 
 
-def gradebook_csv(rows: Iterable[StudentRow], exercises: Iterable[str]) -> str:
-    """``grades.csv``: one row per student, one column per set; every cell formula-neutral."""
-    exercises = list(exercises)
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["student", "total", "max", *exercises, "status", "reason"])
-    for r in rows:
-        per = r.per_exercise
-        w.writerow(
-            [neutral_cell(r.student), f"{r.total:g}", f"{r.max:g}"]
-            + [f"{per.get(ex, 0):g}" for ex in exercises]
-            + [neutral_cell(r.status), neutral_cell(_note(r))[:300]]
-        )
-    return buf.getvalue()
+# Advice meant for someone running pytest themselves: meaningless in a grade report.
+_RUN_ADVICE = re.compile(r"^\(.*(--full-trace|--tb=long).*\)$")
+
+
+def _for_students(message: str) -> str:
+    """A visible test's message without advice about pytest options."""
+    return "\n".join(m for m in message.splitlines() if not _RUN_ADVICE.match(m.strip()))
+
+
+def instructor_feedback(row: StudentRow) -> str:
+    """The instructor's report of one row: every test, hidden ones by name, with messages."""
+    lines = _header(row)
+    if row.reason and row.reason not in note(row):
+        lines.append(f"Reason: {clean_text(row.reason)}")
+    if row.detail:
+        lines.append(f"Detail: {clean_text(row.detail)}")
+    for ex, t in row.totals.items():
+        lines.append("")
+        lines.append(f"{ex} {clean_text(t.title)}: {t.points:g}/{t.max_points:g}")
+        for r in (r for r in row.tests if r.exercise == ex):
+            mark = {"passed": "ok", "not_attempted": "--"}.get(r.outcome, "XX")
+            tag = " [hidden]" if r.hidden else ""
+            lines.append(
+                f"  [{mark}] {clean_text(r.name)}{tag}: {r.points:g}/{r.max_points:g} {r.outcome}"
+            )
+            if r.outcome != "passed" and r.message:
+                lines.extend("        " + m for m in clean_text(r.message).splitlines())
+    return "\n".join(lines) + "\n"
 
 
 def instructor_record(row: StudentRow) -> dict:
@@ -398,5 +460,36 @@ def instructor_record(row: StudentRow) -> dict:
         "ignored": list(row.ignored),
         "detail": row.detail,
         "insecure": row.insecure,
+        "notes": list(row.notes),
+        "submitted": row.submitted,
+        "late_days": row.late_days,
+        "penalty": row.penalty,
         "tests": [t._asdict() for t in row.tests],
     }
+
+
+def row_from_record(data: Any) -> StudentRow:
+    """The row of an :func:`instructor_record` read back (a regrade keeps the other rows).
+
+    Raises:
+        ValueError: not a record.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("student"), str):
+        raise ValueError("not an instructor record")
+    return StudentRow(
+        student=data["student"],
+        folder=str(data.get("folder", "")),
+        total=float(data.get("total", 0)),
+        max=float(data.get("max", 0)),
+        status=str(data.get("status", "error")),
+        reason=str(data.get("reason", "")),
+        tests=tuple(TestResult.from_record(t) for t in data.get("tests", [])),
+        execution_time=float(data.get("execution_time", 0)),
+        ignored=tuple(map(str, data.get("ignored", []))),
+        detail=str(data.get("detail", "")),
+        insecure=bool(data.get("insecure", False)),
+        notes=tuple(map(str, data.get("notes", []))),
+        submitted=str(data.get("submitted", "")),
+        late_days=int(data.get("late_days", 0)),
+        penalty=float(data.get("penalty", 0)),
+    )

@@ -1,10 +1,12 @@
 """Staging: from a student's folder or zip to a folder of ``exNN_*.py`` files, nothing else.
 
 The trusted side never imports, collects or runs anything a student sent: it only copies the
-bytes of regular files named ``exNN_<name>.py`` (each at most :data:`MAX_FILE_BYTES`) into a
-fresh folder that the worker receives out of band (through the run's configuration file,
-never on pytest's command line). Everything else (other names such as ``conftest.py``,
-folders, links, devices, oversized files) is listed as ignored in the student's feedback.
+bytes of the regular files that :func:`~jaxnm_course.grading.discover.discover` chose by
+name (the course's ``exNN_<name>.py`` files or their near misses, each at most
+:data:`MAX_FILE_BYTES`), under their expected names, into a fresh folder that the worker
+receives out of band (through the run's configuration file, never on pytest's command
+line). Everything else (other names such as ``conftest.py``, links, devices, oversized
+files) is listed as ignored in the student's feedback.
 
 Zips are checked before anything is written: no absolute or ``..`` paths, no links or special
 members, at most :data:`MAX_FILES` files and :data:`MAX_BYTES` uncompressed bytes (declared or
@@ -18,9 +20,11 @@ import re
 import shutil
 import stat
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
+from jaxnm_course.grading.discover import Discovery, discover
 from jaxnm_course.grading.errors import SubmissionRejected
 
 __all__ = [
@@ -50,11 +54,13 @@ class Staged(NamedTuple):
 
     Attributes:
         folder: the folder holding only the staged ``exNN_*.py`` files.
-        ignored: what was sent but not staged (names as sent, with the reason).
+        ignored: what was sent but not staged (paths as sent, with the reason).
+        notes: near misses that were staged under the expected name.
     """
 
     folder: Path
     ignored: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
 
 def _safe_member(name: str) -> PurePosixPath:
@@ -138,17 +144,6 @@ def _extract_members(zf: zipfile.ZipFile, files: list, dest: Path, max_bytes: in
                 out.write(chunk)
 
 
-def _descend(folder: Path) -> Path:
-    """A zip or folder holding one sub-folder and no exercise files: use the sub-folder."""
-    for _ in range(3):
-        entries = [p for p in folder.iterdir() if not p.name.startswith((".", "__"))]
-        if len(entries) == 1 and entries[0].is_dir() and not entries[0].is_symlink():
-            folder = entries[0]
-        else:
-            break
-    return folder
-
-
 def copy_submission(src: str | os.PathLike, dst: str | os.PathLike) -> None:
     """Copy a (staged) submission folder's regular files (no links, size-capped) into ``dst``.
 
@@ -201,78 +196,95 @@ def _read_regular(path: Path, limit: int) -> bytes | None:
     return data if len(data) <= limit else None
 
 
-def _select(root: Path, dest: Path) -> tuple[str, ...]:
-    """Copy the exercise files of ``root`` (no sub-folders) into ``dest``; return the rest."""
-    ignored: list[str] = []
-    total = count = 0
-    with os.scandir(root) as it:
-        entries = []
-        for entry in it:
-            entries.append(entry)
-            if len(entries) > 4 * MAX_FILES:
-                raise SubmissionRejected(f"the submission holds more than {4 * MAX_FILES} entries")
-    for entry in sorted(entries, key=lambda e: e.name):
-        name = entry.name
-        if entry.is_symlink():
-            ignored.append(f"{_shown(name)} (a link)")
-            continue
-        if entry.is_dir(follow_symlinks=False):
-            ignored.append(f"{_shown(name)}/ (a folder)")
-            continue
-        if not EXERCISE_FILE.match(name):
-            ignored.append(_shown(name))
-            continue
-        data = _read_regular(root / name, MAX_FILE_BYTES)
+def _copy_chosen(root: Path, found: Discovery, dest: Path) -> list[str]:
+    """Copy the bytes of the chosen files into ``dest`` under their expected names."""
+    problems = []
+    total = 0
+    for target, rel in found.files.items():
+        data = _read_regular(root / rel, MAX_FILE_BYTES)
         if data is None:
-            limit = f"at most {MAX_FILE_BYTES} bytes"
-            ignored.append(f"{_shown(name)} (not a regular file of {limit})")
-            continue
-        count, total = count + 1, total + len(data)
-        if count > MAX_FILES or total > MAX_BYTES:
-            raise SubmissionRejected(
-                f"submission too large (more than {MAX_FILES} files or {MAX_BYTES} bytes)"
+            problems.append(
+                f"{_shown(rel)} (not a regular file of at most {MAX_FILE_BYTES} bytes)"
             )
-        (dest / name).write_bytes(data)
-    if len(ignored) > _MAX_IGNORED_SHOWN:
-        more = len(ignored) - _MAX_IGNORED_SHOWN
-        ignored = [*ignored[:_MAX_IGNORED_SHOWN], f"... and {more} more"]
-    return tuple(ignored)
+            continue
+        total += len(data)
+        if total > MAX_BYTES:
+            raise SubmissionRejected(f"submission too large (more than {MAX_BYTES} bytes)")
+        (dest / target).write_bytes(data)
+    return problems
 
 
-def stage(entry: Path, dest: Path) -> Staged:
-    """Stage one submission (a folder, or a ``.zip`` of one) into ``dest`` (created).
+def _gather(files: Sequence[Path], dest: Path) -> None:
+    """Copy loose files (a Canvas student's) into ``dest``: regular files only, size-capped."""
+    if len(files) > MAX_FILES:
+        raise SubmissionRejected(f"the submission holds more than {MAX_FILES} files")
+    for f in files:
+        data = _read_regular(f, MAX_FILE_BYTES)
+        if data is not None and not f.name.startswith("."):
+            (dest / f.name).write_bytes(data)
 
-    A folder (or zip) holding a single sub-folder is entered (up to three levels, as when a
-    student zips the folder itself). Only regular files named ``exNN_<name>.py`` directly in
-    it are copied, into ``dest / "submission"``; a zip is first extracted (checked) into
+
+def _capped(items: Sequence[str]) -> tuple[str, ...]:
+    items = [_shown(i) for i in items]
+    if len(items) > _MAX_IGNORED_SHOWN:
+        more = len(items) - _MAX_IGNORED_SHOWN
+        items = [*items[:_MAX_IGNORED_SHOWN], f"... and {more} more"]
+    return tuple(items)
+
+
+def stage(
+    entry: Path | Sequence[Path], dest: Path, expected: Sequence[str] | None = None
+) -> Staged:
+    """Stage one submission (a folder, a ``.zip``, or a list of loose files) into ``dest``.
+
+    Which files are graded is decided by :func:`~jaxnm_course.grading.discover.discover`
+    over the whole tree, by name only (near misses are accepted with a note). A folder whose
+    tree holds no exercise file but exactly one ``.zip`` (as Gradescope stores an uploaded
+    zip) is graded from that zip. The chosen files' bytes are copied, flat and under their
+    expected names, into ``dest / "submission"``; a zip is first extracted (checked) into
     ``dest / "unpacked"``.
 
     Args:
-        entry: the submission as handed in.
+        entry: the submission as handed in (a list of files: a Canvas student's files).
         dest: a folder that does not exist yet (private to the trusted side).
+        expected: the course's exercise file names; None: any ``exNN_<name>.py``.
 
     Returns:
-        The staged folder and the names of what was not staged.
+        The staged folder, what was not staged and the near misses accepted.
 
     Raises:
         SubmissionRejected: when it cannot be staged at all.
     """
-    entry, dest = Path(entry), Path(dest)
+    dest = Path(dest)
     dest.mkdir(parents=True)
-    if entry.is_symlink():
-        raise SubmissionRejected("the submission is a symbolic link")
-    if entry.is_dir():
-        source = entry
-    elif entry.suffix.lower() == ".zip" and entry.is_file():
+    if isinstance(entry, list | tuple):
         source = dest / "unpacked"
         source.mkdir()
-        extract_zip(entry, source)
+        _gather([Path(f) for f in entry], source)
     else:
-        raise SubmissionRejected(f"{_shown(entry.name)} is neither a folder nor a .zip")
+        entry = Path(entry)
+        if entry.is_symlink():
+            raise SubmissionRejected("the submission is a symbolic link")
+        if entry.is_dir():
+            source = entry
+        elif entry.suffix.lower() == ".zip" and entry.is_file():
+            source = dest / "unpacked"
+            source.mkdir()
+            extract_zip(entry, source)
+        else:
+            raise SubmissionRejected(f"{_shown(entry.name)} is neither a folder nor a .zip")
     folder = dest / "submission"
     folder.mkdir()
     try:
-        ignored = _select(_descend(source), folder)
+        found = discover(source, expected, MAX_FILE_BYTES)
+        zips = [p for p in source.iterdir() if p.suffix.lower() == ".zip" and p.is_file()]
+        zips = [p for p in zips if not p.is_symlink()]
+        if not found.files and len(zips) == 1 and source != dest / "unpacked":
+            inner = dest / "unpacked"
+            inner.mkdir()
+            extract_zip(zips[0], inner)
+            source, found = inner, discover(inner, expected, MAX_FILE_BYTES)
+        problems = _copy_chosen(source, found, folder)
     except OSError as err:
         raise SubmissionRejected(f"cannot read the submission: {err.strerror}") from None
-    return Staged(folder, ignored)
+    return Staged(folder, _capped([*problems, *found.ignored]), _capped(found.notes))

@@ -31,6 +31,23 @@ from exercise_sets import escape_docstring_lines  # noqa: E402
 
 import jaxnm_course  # noqa: E402
 
+# --- the environment the chapters run in -----------------------------------------------------
+# The site must build the same whatever the reader's shell says (issue 15): notebook kernels
+# inherit this process's environment, so pin what changes JAX's results or speed. Chapters
+# switch x64 on themselves (chapter 1 shows the float32 default, so the default must be off);
+# CPU only, single-threaded BLAS/Eigen (on a busy small machine threads are 10-100x slower).
+for _name in ("JAX_ENABLE_X64", "JAX_DEFAULT_DTYPE_BITS"):
+    os.environ.pop(_name, None)
+os.environ.update(
+    JAX_PLATFORMS="cpu",
+    OPENBLAS_NUM_THREADS="1",
+    OMP_NUM_THREADS="1",
+    MKL_NUM_THREADS="1",
+    XLA_FLAGS="--xla_cpu_multi_thread_eigen=false",
+    # Figures as SVG (sharp at any zoom): the kernels read docs/_ipython/profile_default.
+    IPYTHONDIR=str(HERE / "_ipython"),
+)
+
 INSTRUCTOR = "instructor" in tags  # noqa: F821  (`tags` is injected by Sphinx)
 
 project = "jaxnm-course"
@@ -55,9 +72,30 @@ exclude_patterns = [
     "_intersphinx",
     "jupyter_execute",
     "**.ipynb_checkpoints",
+    "_ipython",
     "README.md",
 ]
 templates_path: list[str] = []
+
+# Every cross-reference must resolve: a dead link fails the build (-n -W). Ignored, each with
+# its reason: nothing else.
+nitpicky = True
+nitpick_ignore = [
+    # Annotations of third-party types with no page in the committed inventories.
+    ("py:class", "jax.jaxlib._jax.Array"),  # how jax.Array's class prints itself
+    ("py:class", "scipy.sparse._csr.csr_matrix"),  # SciPy's private module path
+    ("py:class", "scipy.sparse._csr.csr_array"),
+    ("py:class", "scipy.sparse.linalg._interface.LinearOperator"),
+    ("py:class", "numpy.typing.ArrayLike"),  # NumPy's inventory is a hand-made subset
+    ("py:class", "numpy.float64"),
+    ("py:class", "optional"),  # napoleon's "x (int, optional)" convention
+]
+nitpick_ignore_regex = [
+    # Private types that appear in signatures of public functions (never documented).
+    ("py:class", r"jaxnm_course\..*\._.*"),
+    ("py:class", r"collections\.abc\..*"),  # Callable[...] in signatures: Python's own
+]
+numfig = True  # "Figure 3" in captions and {numref} links
 
 # --- MyST and MyST-NB ------------------------------------------------------------------------
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist", "substitution"]
@@ -88,6 +126,12 @@ intersphinx_timeout = 1  # a local file never waits; a URL slipped in here fails
 autodoc_default_options = {"members": True, "undoc-members": False, "show-inheritance": False}
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
+# Only parameters a docstring documents get a type line: a NamedTuple's fields are listed
+# once, under "Attributes" (napoleon_use_ivar), not again as constructor parameters.
+autodoc_typehints_description_target = "documented"
+autodoc_typehints_format = "short"
+# ArrayLike is a long Union; show its name (linked to JAX's page) instead of the expansion.
+autodoc_type_aliases = {"ArrayLike": "jax.typing.ArrayLike"}
 autodoc_preserve_defaults = True
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
@@ -153,9 +197,10 @@ html_theme_options = {
 copybutton_prompt_text = r">>> |\.\.\. |\$ "
 copybutton_prompt_is_regexp = True
 
-# Matplotlib figures as PNG only (one figure per cell output, checked by tests/site/test_site.py).
+# Matplotlib figures as SVG only (docs/_ipython sets the inline backend's format): sharp at
+# any zoom, one image per figure. Figures carry a caption, a name and alt text in their cell
+# metadata (``mystnb: figure: ...; image: alt``), numbered by numfig.
 nb_render_image_options = {"align": "center"}
-nb_mime_priority_overrides = [("html", "image/svg+xml", None)]
 
 myst_substitutions = {"version": release}
 
@@ -170,5 +215,44 @@ def _escape_docstring(app, what, name, obj, options, lines):
     lines[:] = escape_docstring_lines(lines)
 
 
+def _skip_namedtuple_fields(app, what, name, obj, skip, options):
+    """A NamedTuple's fields are listed in its "Attributes" section; skip their alias stubs."""
+    if isinstance(obj, property) and (obj.__doc__ or "").startswith("Alias for field number"):
+        return True
+    doc = getattr(obj, "__doc__", None) or ""
+    if type(obj).__name__ == "_tuplegetter" and doc.startswith("Alias for field number"):
+        return True
+    return None
+
+
+def _resolve_reexport(app, env, node, contnode):
+    """Resolve ``jaxnm_course.hessian`` (a re-export) to where autodoc documents it.
+
+    The chapters cite the short public names (``jaxnm_course.normal_modes``); autodoc
+    documents each object once, in its module's page (``jaxnm_course.modes.normal_modes``).
+    """
+    target = node.get("reftarget", "")
+    if node.get("refdomain") != "py" or not target.startswith("jaxnm_course."):
+        return None
+    obj = jaxnm_course
+    try:
+        for part in target.split(".")[1:]:
+            obj = getattr(obj, part)
+    except AttributeError:
+        return None
+    domain = env.get_domain("py")
+    for module in API_MODULES:
+        alias = f"jaxnm_course.{module}.{target.split('.')[-1]}"
+        mod = getattr(jaxnm_course, module, None)
+        if alias in domain.objects and getattr(mod, target.split(".")[-1], None) is obj:
+            node["reftarget"] = alias
+            return domain.resolve_xref(
+                env, node["refdoc"], app.builder, node["reftype"], alias, node, contnode
+            )
+    return None
+
+
 def setup(app):
     app.connect("autodoc-process-docstring", _escape_docstring)
+    app.connect("autodoc-skip-member", _skip_namedtuple_fields)
+    app.connect("missing-reference", _resolve_reexport)

@@ -46,6 +46,8 @@ os.environ.update(
     XLA_FLAGS="--xla_cpu_multi_thread_eigen=false",
     # Figures as SVG (sharp at any zoom): the kernels read docs/_ipython/profile_default.
     IPYTHONDIR=str(HERE / "_ipython"),
+    # The kernels import this checkout's jaxnm_course, whatever else is installed.
+    PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
 )
 
 INSTRUCTOR = "instructor" in tags  # noqa: F821  (`tags` is injected by Sphinx)

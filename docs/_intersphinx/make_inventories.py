@@ -45,6 +45,8 @@ JAX_NAMES = [
     ("jax.jit", "py:function"),
     ("jax.vmap", "py:function"),
     ("jax.custom_jvp", "py:class"),
+    ("jax.pure_callback", "py:function"),
+    ("jax.ops.segment_sum", "py:function"),
     ("jax.Array", "py:class"),
     ("jax.typing.ArrayLike", "py:data"),
     ("jax.random.key", "py:function"),

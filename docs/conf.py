@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import pkgutil
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -139,7 +140,28 @@ napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_use_rtype = False
 napoleon_use_ivar = True  # NamedTuple "Attributes:" as fields, not duplicate objects
+# Field types are in the docstrings (shape, unit); the annotation (jax.Array's private class
+# path) added nothing but a dead link.
+napoleon_attr_annotations = False
 add_module_names = False
+
+
+def _chapters_using(names: list[str]) -> dict[str, list[str]]:
+    """Module name -> the chapters whose code uses it (``nm.hessian`` counts for hessians)."""
+    used: dict[str, list[str]] = {name: [] for name in names}
+    pattern = re.compile(r"\b(?:nm|jaxnm_course)\.(\w+)|from jaxnm_course import ([\w, ]+)")
+    for chapter in sorted((HERE / "chapters").glob("*.md")):
+        found = set()
+        for match in pattern.finditer(chapter.read_text(encoding="utf-8")):
+            for attr in filter(None, re.split(r"[,\s]+", match.group(1) or match.group(2))):
+                obj = getattr(jaxnm_course, attr, None)
+                module = attr if attr in used else getattr(obj, "__module__", "") or ""
+                module = module.removeprefix("jaxnm_course.").split(".")[0]
+                if module in used:
+                    found.add(module)
+        for module in found:
+            used[module].append(chapter.stem)
+    return used
 
 
 def _write_api_pages() -> list[str]:
@@ -152,11 +174,14 @@ def _write_api_pages() -> list[str]:
     for stale in out.glob("*.md"):
         if stale.stem not in names:
             stale.unlink()
+    used = _chapters_using(names)
     for name in names:
         page = out / f"{name}.md"
+        links = ", ".join(f"{{doc}}`../../chapters/{c}`" for c in used[name])
         text = (
             f"# `jaxnm_course.{name}`\n\n"
-            f"```{{eval-rst}}\n.. automodule:: jaxnm_course.{name}\n```\n"
+            + (f"Used in the chapters: {links}.\n\n" if links else "")
+            + f"```{{eval-rst}}\n.. automodule:: jaxnm_course.{name}\n```\n"
         )
         if not page.exists() or page.read_text() != text:  # keep mtimes: rebuilds stay fast
             page.write_text(text)

@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTER = ROOT / "docs" / "chapters" / "01_installing.md"
 
-pytestmark = pytest.mark.site
+pytestmark = [pytest.mark.slow, pytest.mark.site]
 
 
 def execute_chapter(path: Path, env: dict[str, str], timeout: int = 120):

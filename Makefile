@@ -7,12 +7,16 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 # BLAS threads fight each other on small busy machines (a 900x900 eigh: 7.6 s threaded,
-# 0.08 s single-threaded on 2 cores), so tests and the demo run single-threaded.
-export OPENBLAS_NUM_THREADS ?= 1
-export OMP_NUM_THREADS ?= 1
-export MKL_NUM_THREADS ?= 1
-export XLA_FLAGS ?= --xla_cpu_multi_thread_eigen=false
-export JAX_PLATFORMS ?= cpu
+# 0.08 s single-threaded on 2 cores), so tests and the demo run single-threaded. These are
+# set, not defaulted: the site and the tests must come out the same whatever the reader's
+# shell exports (JAX_ENABLE_X64=1 is common among scientists; the chapters switch x64 on
+# themselves, and chapter 1 shows JAX's float32 default). `make VAR=value` still overrides.
+export OPENBLAS_NUM_THREADS := 1
+export OMP_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+export XLA_FLAGS := --xla_cpu_multi_thread_eigen=false
+export JAX_PLATFORMS := cpu
+unexport JAX_ENABLE_X64
 
 .PHONY: demo site site-instructor test lint env lock clean
 

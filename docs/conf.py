@@ -32,6 +32,25 @@ from exercise_sets import escape_docstring_lines  # noqa: E402
 
 import jaxnm_course  # noqa: E402
 
+# --- the environment the chapters run in -----------------------------------------------------
+# The site must build the same whatever the reader's shell says (issue 15): notebook kernels
+# inherit this process's environment, so pin what changes JAX's results or speed. Chapters
+# switch x64 on themselves (chapter 1 shows the float32 default, so the default must be off);
+# CPU only, single-threaded BLAS/Eigen (on a busy small machine threads are 10-100x slower).
+for _name in ("JAX_ENABLE_X64", "JAX_DEFAULT_DTYPE_BITS"):
+    os.environ.pop(_name, None)
+os.environ.update(
+    JAX_PLATFORMS="cpu",
+    OPENBLAS_NUM_THREADS="1",
+    OMP_NUM_THREADS="1",
+    MKL_NUM_THREADS="1",
+    XLA_FLAGS="--xla_cpu_multi_thread_eigen=false",
+    # Figures as SVG (sharp at any zoom): the kernels read docs/_ipython/profile_default.
+    IPYTHONDIR=str(HERE / "_ipython"),
+    # The kernels import this checkout's jaxnm_course, whatever else is installed.
+    PYTHONPATH=os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p),
+)
+
 INSTRUCTOR = "instructor" in tags  # noqa: F821  (`tags` is injected by Sphinx)
 
 project = "jaxnm-course"
@@ -56,12 +75,35 @@ exclude_patterns = [
     "_intersphinx",
     "jupyter_execute",
     "**.ipynb_checkpoints",
+    "_ipython",
     "README.md",
 ]
 # The student site has no instructor guide (the student release does not ship it).
 if not INSTRUCTOR:
     exclude_patterns.append("instructor.md")
 templates_path: list[str] = []
+
+# Every cross-reference must resolve: a dead link fails the build (-n -W). Ignored, each with
+# its reason: nothing else.
+nitpicky = True
+nitpick_ignore = [
+    # Annotations of third-party types with no page in the committed inventories.
+    ("py:class", "scipy.sparse._base.sparray"),  # SciPy's private module paths, as
+    ("py:class", "scipy.sparse._matrix.spmatrix"),  # typing prints them; not in its inventory
+    ("py:class", "matplotlib.figure.Figure"),  # no matplotlib inventory is committed
+    # jax.Array's runtime class path, as typing prints it inside Callable[[Array], Array].
+    ("py:class", "jax.jaxlib._jax.Array"),
+    # Sphinx renders ``ArrayLike | None`` under autodoc_type_aliases as a forward reference
+    # it cannot resolve; the plain ArrayLike links fine.
+    ("py:class", "TypeAliasForwardRef"),
+    ("py:class", "'jax.typing.ArrayLike'"),
+    # The package itself has no API page (each public module has one); the grading harness
+    # is documented in the instructor guide, its submodules have no API pages.
+    ("py:mod", "jaxnm_course"),
+    ("py:class", "GradingConfig"),
+]
+nitpick_ignore_regex = [("py:mod", r"jaxnm_course\.grading\..*")]
+numfig = True  # "Figure 3" in captions and {numref} links
 
 # --- MyST and MyST-NB ------------------------------------------------------------------------
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist", "substitution"]
@@ -92,12 +134,39 @@ intersphinx_timeout = 1  # a local file never waits; a URL slipped in here fails
 autodoc_default_options = {"members": True, "undoc-members": False, "show-inheritance": False}
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
+# Only parameters a docstring documents get a type line: a NamedTuple's fields are listed
+# once, under "Attributes" (napoleon_use_ivar), not again as constructor parameters.
+autodoc_typehints_description_target = "documented"
+autodoc_typehints_format = "short"
+# ArrayLike is a long Union; show its name (linked to JAX's page) instead of the expansion.
+autodoc_type_aliases = {"ArrayLike": "jax.typing.ArrayLike"}
 autodoc_preserve_defaults = True
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_use_rtype = False
 napoleon_use_ivar = True  # NamedTuple "Attributes:" as fields, not duplicate objects
+# Field types are in the docstrings (shape, unit); the annotation (jax.Array's private class
+# path) added nothing but a dead link.
+napoleon_attr_annotations = False
 add_module_names = False
+
+
+def _chapters_using(names: list[str]) -> dict[str, list[str]]:
+    """Module name -> the chapters whose code uses it (``nm.hessian`` counts for hessians)."""
+    used: dict[str, list[str]] = {name: [] for name in names}
+    pattern = re.compile(r"\b(?:nm|jaxnm_course)\.(\w+)|from jaxnm_course import ([\w, ]+)")
+    for chapter in sorted((HERE / "chapters").glob("*.md")):
+        found = set()
+        for match in pattern.finditer(chapter.read_text(encoding="utf-8")):
+            for attr in filter(None, re.split(r"[,\s]+", match.group(1) or match.group(2))):
+                obj = getattr(jaxnm_course, attr, None)
+                module = attr if attr in used else getattr(obj, "__module__", "") or ""
+                module = module.removeprefix("jaxnm_course.").split(".")[0]
+                if module in used:
+                    found.add(module)
+        for module in found:
+            used[module].append(chapter.stem)
+    return used
 
 
 def _write_api_pages() -> list[str]:
@@ -110,11 +179,14 @@ def _write_api_pages() -> list[str]:
     for stale in out.glob("*.md"):
         if stale.stem not in names:
             stale.unlink()
+    used = _chapters_using(names)
     for name in names:
         page = out / f"{name}.md"
+        links = ", ".join(f"{{doc}}`../../chapters/{c}`" for c in used[name])
         text = (
             f"# `jaxnm_course.{name}`\n\n"
-            f"```{{eval-rst}}\n.. automodule:: jaxnm_course.{name}\n```\n"
+            + (f"Used in the chapters: {links}.\n\n" if links else "")
+            + f"```{{eval-rst}}\n.. automodule:: jaxnm_course.{name}\n```\n"
         )
         if not page.exists() or page.read_text() != text:  # keep mtimes: rebuilds stay fast
             page.write_text(text)
@@ -157,9 +229,10 @@ html_theme_options = {
 copybutton_prompt_text = r">>> |\.\.\. |\$ "
 copybutton_prompt_is_regexp = True
 
-# Matplotlib figures as PNG only (one figure per cell output, checked by tests/site/test_site.py).
+# Matplotlib figures as SVG only (docs/_ipython sets the inline backend's format): sharp at
+# any zoom, one image per figure. Figures carry a caption, a name and alt text in their cell
+# metadata (``mystnb: figure: ...; image: alt``), numbered by numfig.
 nb_render_image_options = {"align": "center"}
-nb_mime_priority_overrides = [("html", "image/svg+xml", None)]
 
 myst_substitutions = {"version": release}
 
@@ -186,6 +259,76 @@ def _student_source(app, docname, source):
     source[0] = re.sub(r"(?m)^instructor\n", "", text) if docname == "index" else text
 
 
+def _skip_namedtuple_fields(app, what, name, obj, skip, options):
+    """A NamedTuple's fields are listed in its "Attributes" section; skip their alias stubs."""
+    if isinstance(obj, property) and (obj.__doc__ or "").startswith("Alias for field number"):
+        return True
+    doc = getattr(obj, "__doc__", None) or ""
+    if type(obj).__name__ == "_tuplegetter" and doc.startswith("Alias for field number"):
+        return True
+    return None
+
+
+def _resolve_reexport(app, env, node, contnode):
+    """Resolve ``jaxnm_course.hessian`` (a re-export) to where autodoc documents it.
+
+    The chapters cite the short public names (``jaxnm_course.normal_modes``); autodoc
+    documents each object once, in its module's page (``jaxnm_course.modes.normal_modes``).
+    """
+    target = node.get("reftarget", "")
+    if node.get("refdomain") != "py":
+        return None
+    if not target.startswith("jaxnm_course."):
+        return _resolve_short_name(app, env, node, contnode)
+    obj = jaxnm_course
+    try:
+        for part in target.split(".")[1:]:
+            obj = getattr(obj, part)
+    except AttributeError:
+        return None
+    domain = env.get_domain("py")
+    for module in API_MODULES:
+        alias = f"jaxnm_course.{module}.{target.split('.')[-1]}"
+        mod = getattr(jaxnm_course, module, None)
+        if alias in domain.objects and getattr(mod, target.split(".")[-1], None) is obj:
+            node["reftarget"] = alias
+            return domain.resolve_xref(
+                env, node["refdoc"], app.builder, node["reftype"], alias, node, contnode
+            )
+    return None
+
+
+def _resolve_short_name(app, env, node, contnode):
+    """Resolve a docstring's short name (``Structure.models``) to the one object it names.
+
+    A name that ends exactly one documented ``jaxnm_course`` object resolves to it; a
+    NamedTuple field (``Deformation.vector``, listed in its class's Attributes) resolves to
+    the class. Anything ambiguous stays a warning.
+    """
+    target = node.get("reftarget", "")
+    if not target or target.startswith("."):
+        return None
+    domain = env.get_domain("py")
+    for name in (target, target.rpartition(".")[0]):
+        if not name:
+            continue
+        hits = [
+            full
+            for full in domain.objects
+            if full.startswith("jaxnm_course.") and full.endswith("." + name)
+        ]
+        public = [full for full in hits if "._" not in full]  # a class documented twice
+        hits = public or hits
+        if len(hits) == 1:
+            reftype = node["reftype"] if name == target else "class"
+            return domain.resolve_xref(
+                env, node["refdoc"], app.builder, reftype, hits[0], node, contnode
+            )
+    return None
+
+
 def setup(app):
     app.connect("autodoc-process-docstring", _escape_docstring)
     app.connect("source-read", _student_source)
+    app.connect("autodoc-skip-member", _skip_namedtuple_fields)
+    app.connect("missing-reference", _resolve_reexport)

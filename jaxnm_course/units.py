@@ -75,7 +75,7 @@ EV_PER_KCAL_MOL = KCAL / AVOGADRO / ELEMENTARY_CHARGE  #: 1 kcal/mol in eV (≈ 
 #: Gas constant R = k_B N_A in kcal/mol/K (≈ 1.98720e-3).
 GAS_CONSTANT_KCAL = BOLTZMANN * AVOGADRO / KCAL
 
-#: h c N_A in kcal/mol per cm⁻¹: the energy of one mole of photons of 1 cm⁻¹ (≈ 2.85914e-3).
+#: The energy of one mole of photons of 1 cm⁻¹, h c N_A, in kcal/mol per cm⁻¹ (≈ 2.85914e-3).
 HC_KCAL_MOL_CM = PLANCK * SPEED_OF_LIGHT * 100.0 * AVOGADRO / KCAL
 
 #: Angular frequency in rad/s of a mass-weighted eigenvalue λ = 1 kcal/mol/Å²/amu.
@@ -84,7 +84,8 @@ _OMEGA_PER_SQRT_EIGENVALUE = math.sqrt(KCAL / AVOGADRO / (ANGSTROM**2 * AMU))
 #: The internal time unit Å·sqrt(amu·mol/kcal) in femtoseconds (≈ 48.888 fs).
 TIME_UNIT_FS = 1e15 / _OMEGA_PER_SQRT_EIGENVALUE
 
-#: cm⁻¹ per sqrt(kcal/mol/Å²/amu): ν̃ = WAVENUMBER_PER_SQRT_EIGENVALUE * sqrt(λ) (≈ 108.59).
+#: Wavenumber of a unit eigenvalue, in cm⁻¹ per sqrt(kcal/mol/Å²/amu), so that
+#: ν̃ = WAVENUMBER_PER_SQRT_EIGENVALUE * sqrt(λ) (≈ 108.59).
 WAVENUMBER_PER_SQRT_EIGENVALUE = _OMEGA_PER_SQRT_EIGENVALUE / (
     2.0 * math.pi * SPEED_OF_LIGHT * 100.0
 )

@@ -45,8 +45,11 @@ JAX_NAMES = [
     ("jax.jit", "py:function"),
     ("jax.vmap", "py:function"),
     ("jax.custom_jvp", "py:class"),
+    ("jax.pure_callback", "py:function"),
+    ("jax.ops.segment_sum", "py:function"),
     ("jax.Array", "py:class"),
     ("jax.typing.ArrayLike", "py:data"),
+    ("jax.typing.ArrayLike", "py:class"),  # how autodoc cites it in a signature
     ("jax.random.key", "py:function"),
     ("jax.random.split", "py:function"),
     ("jax.random.normal", "py:function"),
@@ -62,6 +65,8 @@ JAX_NAMES = [
 
 NUMPY_NAMES = [
     ("numpy.ndarray", "py:class"),
+    ("numpy.number", "py:class"),
+    ("numpy.bool", "py:class"),
     ("numpy.asarray", "py:function"),
     ("numpy.allclose", "py:function"),
     ("numpy.linalg.eigh", "py:function"),

@@ -43,8 +43,9 @@ def bond_energy(term: PairTerm, bonds: ArrayLike) -> Callable[[ArrayLike], jnp.n
         on its first call if an index is >= N.
 
     Raises:
-        TypeError: ``bonds`` not integer. ValueError: wrong shape, negative index, a
-        bond from an atom to itself, a bond listed twice.
+        TypeError: ``bonds`` not integer.
+        ValueError: wrong shape, negative index, a bond from an atom to itself, a bond
+            listed twice.
 
     Reference: A. R. Leach, *Molecular Modelling: Principles and Applications*, 2nd ed.
     (2001), ch. 4 (bond stretching terms of force fields).
@@ -81,8 +82,8 @@ def angle_energy(term: AngleTerm, angles: ArrayLike) -> Callable[[ArrayLike], jn
         E(R): coordinates R, shape (N, 3), Å -> scalar energy, kcal/mol.
 
     Raises:
-        TypeError: ``angles`` not integer. ValueError: wrong shape, negative or repeated
-        indices within a row.
+        TypeError: ``angles`` not integer.
+        ValueError: wrong shape, negative or repeated indices within a row.
 
     Reference: A. R. Leach, *Molecular Modelling: Principles and Applications*, 2nd ed.
     (2001), ch. 4 (angle bending terms).

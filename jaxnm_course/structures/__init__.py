@@ -74,7 +74,7 @@ BUNDLED: MappingProxyType[str, str] = _lookup.BUNDLED
 #: protonated aspartate/glutamate, LYN neutral lysine.
 RESIDUE_FORMULAS: MappingProxyType[str, MappingProxyType[str, int]] = _masses.RESIDUE_FORMULAS
 
-#: Average residue masses in amu: :data:`RESIDUE_FORMULAS` weighted by the standard
+#: Average residue masses in amu, from :data:`RESIDUE_FORMULAS` weighted by the standard
 #: atomic weights of :data:`jaxnm_course.elements.ATOMIC_WEIGHTS` (CIAAW 2021). E.g.
 #: GLY 57.052, ALA 71.079, TRP 186.214.
 RESIDUE_MASSES: MappingProxyType[str, float] = _masses.RESIDUE_MASSES

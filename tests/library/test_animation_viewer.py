@@ -43,7 +43,9 @@ def _positions(anim, f):
 
 def test_animate_mode_moves_atoms_along_the_mode(water):
     mol, modes = water
-    anim = animation.animate_mode(modes, mol.R, 2, symbols=mol.symbols, bonds=mol.bonds)
+    anim = animation.animate_mode(
+        modes, mol.R, 2, symbols=mol.symbols, bonds=mol.bonds, n_frames=12
+    )
     rest, quarter = _positions(anim, 0)[0], _positions(anim, 3)[0]  # sin(2π·3/12) = 1
     P = animation._projection(None, "t")
     u = np.asarray(modes.vectors[:, 2]).reshape(-1, 3)

@@ -66,7 +66,9 @@ def test_animations_move(
     assert players >= n_players, (page, players)
     assert sum(f > 1 for f in views) >= n_views, (page, views)
     if views:  # the viewer's script comes from this site, pinned
-        assert any(u.endswith("_static/3dmol/3Dmol-min.js") for u in result["requests"])
+        assert any(
+            urlparse(u).path.endswith("_static/3dmol/3Dmol-min.js") for u in result["requests"]
+        )
         time.sleep(1.0)  # the viewers draw after the script has loaded
         ready = browser.evaluate(
             "Array.from(document.querySelectorAll('.jaxnm-3dmol')).map(e => e.dataset.ready)"

@@ -42,12 +42,12 @@ def test_every_chapter_converts_to_a_valid_notebook(md: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_chapter_notebook_executes(tmp_path: Path) -> None:
+def test_a_chapter_notebook_executes(monkeypatch: pytest.MonkeyPatch) -> None:
     nbclient = pytest.importorskip("nbclient")
     md = ROOT / "docs" / "chapters" / "01_installing.md"
     nb = cn.chapter_notebook(md)
-    env_path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
-    os.environ["PYTHONPATH"] = env_path  # the kernel imports this checkout's library
+    path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    monkeypatch.setenv("PYTHONPATH", path)  # the kernel imports this checkout's library
     client = nbclient.NotebookClient(
         nb,
         timeout=300,

@@ -68,6 +68,7 @@ extensions = [
     "sphinx_copybutton",
     "sphinx_design",
     "exercise_sets",  # docs/_ext: brief, stubs, hints; solutions on the instructor build
+    "chapter_notebooks",  # docs/_ext: chapters as .ipynb, launch links, 3Dmol.js where used
 ]
 
 exclude_patterns = [
@@ -77,6 +78,7 @@ exclude_patterns = [
     "**.ipynb_checkpoints",
     "_ipython",
     "README.md",
+    "chapters/_generated",  # files the chapters write for download (PDB, NMD)
 ]
 # The student site has no instructor guide (the student release does not ship it).
 if not INSTRUCTOR:
@@ -219,12 +221,30 @@ html_context = {"default_mode": "auto"}
 html_last_updated_fmt = None
 html_copy_source = True  # the .md sources name exercise files, never solution text
 html_show_sourcelink = True
+# --- Get and run the code: repository link, notebook downloads, launch buttons ------------------
+# The repository the site links to (header button, exercise files, Binder and Colab); a fork
+# sets JAXNM_REPOSITORY_URL (a GitHub URL) when it builds its own site.
+REPOSITORY_URL = os.environ.get(
+    "JAXNM_REPOSITORY_URL", "https://github.com/jaxnm-course/jaxnm-course"
+).rstrip("/")
+REPOSITORY_BRANCH = os.environ.get("JAXNM_REPOSITORY_BRANCH", "main")
 html_theme_options = {
     "show_toc_level": 2,
-    "use_download_button": True,
-    "use_repository_button": False,
+    "use_download_button": True,  # .md source and .ipynb (docs/_ext/chapter_notebooks.py)
+    "repository_url": REPOSITORY_URL,
+    "repository_branch": REPOSITORY_BRANCH,
+    "path_to_docs": "docs",
+    "use_repository_button": True,
     "home_page_in_toc": True,
     "navigation_with_keys": False,
+    # Binder builds binder/ (requirements, postBuild writes the .ipynb next to each chapter);
+    # Colab opens the notebooks published on the `notebooks` branch (pages workflow). Both
+    # URLs are set per page by chapter_notebooks.py.
+    "launch_buttons": {
+        "binderhub_url": "https://mybinder.org",
+        "colab_url": "https://colab.research.google.com",
+        "notebook_interface": "jupyterlab",
+    },
 }
 copybutton_prompt_text = r">>> |\.\.\. |\$ "
 copybutton_prompt_is_regexp = True
@@ -234,7 +254,10 @@ copybutton_prompt_is_regexp = True
 # metadata (``mystnb: figure: ...; image: alt``), numbered by numfig.
 nb_render_image_options = {"align": "center"}
 
-myst_substitutions = {"version": release}
+myst_substitutions = {
+    "version": release,
+    "repository_link": f"[{REPOSITORY_URL}]({REPOSITORY_URL})",
+}
 
 
 # --- docstrings: plain-text maths in reST ------------------------------------------------------

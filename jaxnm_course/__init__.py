@@ -15,6 +15,7 @@ and never switched on behind your back (see :mod:`jaxnm_course.precision`)::
 
 from . import (
     analysis,
+    animation,
     differentiable,
     elements,
     enm,
@@ -32,6 +33,7 @@ from . import (
     structures,
     thermo,
     units,
+    viewer,
 )
 from .enm import anm, anm_hessian, gnm, gnm_kirchhoff
 from .geometry import rigid_body_modes, safe_norm
@@ -52,6 +54,7 @@ __all__ = [
     "Thermo",
     "__version__",
     "analysis",
+    "animation",
     "anm",
     "anm_hessian",
     "classical_limit",
@@ -87,5 +90,6 @@ __all__ = [
     "structures",
     "thermo",
     "units",
+    "viewer",
     "x64_enabled",
 ]

@@ -15,6 +15,10 @@ arrays (NumPy or JAX) as returned by :mod:`jaxnm_course.analysis`.
   overlap;
 * :func:`plot_sensitivity_map`: a contact map coloured by a per-contact sensitivity (e.g.
   :func:`jaxnm_course.differentiable.slowest_mode_sensitivity`).
+
+Moving pictures live in :mod:`jaxnm_course.animation` (:func:`animate_mode`,
+:func:`animate_chain`, :func:`animation_html`, re-exported here) and 3D views of proteins in
+:mod:`jaxnm_course.viewer`.
 """
 
 from __future__ import annotations
@@ -23,7 +27,12 @@ from typing import Any
 
 import numpy as np
 
+from .animation import animate_chain, animate_mode, animation_html
+
 __all__ = [
+    "animate_chain",
+    "animate_mode",
+    "animation_html",
     "plot_cross_correlation",
     "plot_cumulative_overlap",
     "plot_fluctuations",

@@ -115,6 +115,15 @@ class ExerciseSet(SphinxDirective):
             f"Work in ``exercises/{module}.py``; your points: ``pytest exercises -m ex{number}``.",
             "",
         ]
+        repository = self.env.config.html_theme_options.get("repository_url")
+        if repository:  # where the file is, and how to get the exercises (home page)
+            branch = self.env.config.html_theme_options.get("repository_branch", "main")
+            rst += [
+                f"The file: `exercises/{module}.py <{repository}/blob/{branch}/exercises/"
+                f"{module}.py>`__ in the repository; how to get the exercises and run "
+                "them: :ref:`start-students`.",
+                "",
+            ]
         for i, name in enumerate(_stub_names(tree), start=1):
             rst += [
                 f".. rubric:: {number}.{i} ``{name}``",

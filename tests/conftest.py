@@ -54,6 +54,24 @@ if os.environ.get("JAXNM_REQUIRE_DATA") == "1":
         )
 
 
+# --- pytest-xdist: one module per worker ----------------------------------------------------
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Under ``pytest -n N --dist loadgroup`` (``make test``), keep each module on one worker.
+
+    Module- and session-scoped fixtures (the grading batches, the exercise sessions, the
+    site) would otherwise be built again on every worker that gets one of their tests.
+    Modules that share a session fixture carry one ``xdist_group`` mark (``grader_batch``:
+    ``tests/grading/test_trust.py`` and ``test_sandbox_escapes.py``); every other test gets
+    its module's path as its group. Without xdist the marks change nothing.
+    """
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
 # --- Shared fixtures: the oracle and the proteins, loaded once per session -----------------
 
 

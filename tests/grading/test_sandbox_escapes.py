@@ -24,7 +24,7 @@ from jaxnm_course.grading import results, sandbox
 
 from . import _hostile_sandbox as hs
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grader_batch")]
+pytestmark = pytest.mark.slow
 HOSTILE = sorted(hs.ATTACKS)
 HONEST = ["a_honest", "z_honest"]
 

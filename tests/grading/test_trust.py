@@ -31,7 +31,7 @@ from jaxnm_course.grading import outputs, results
 from jaxnm_course.grading.config import GradingConfig
 from tests.grading import trust_submissions as toy
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("grader_batch")]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture

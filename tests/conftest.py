@@ -57,8 +57,8 @@ if os.environ.get("JAXNM_REQUIRE_DATA") == "1":
 # --- pytest-xdist (make test: -n 2 --dist loadfile): one module per worker ---------------
 
 #: Modules whose tests share a session-scoped fixture, and so must run on one worker (the
-#: fixture would otherwise be built again on each): the trust and sandbox-escape
-#: submissions are graded in one batch per user (``tests/grading/_shared_batch.py``).
+#: fixture would otherwise be built again on each): the grader's trust and sandbox-escape
+#: submissions are graded in one batch per user (the fixture ``grader_batch``).
 SAME_WORKER = {
     "tests/grading/test_trust.py": "grader_batch",
     "tests/grading/test_sandbox_escapes.py": "grader_batch",

@@ -61,8 +61,15 @@ lint: env
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
 
+# --durations=30: the slowest tests in every log, CI's included (here, not in pyproject's
+# addopts, which also reach the students' `pytest exercises` and the grader's sessions).
+# Two pytest-xdist workers: most library tests run on one core (BLAS and XLA single-threaded,
+# above). --dist loadfile keeps each module on one worker (tests/conftest.py also keeps the
+# two modules that share the grading batch together); --no-loadscope-reorder hands out the
+# costly course and grading modules (collected first) first. PYTEST_XDIST= runs in one process.
+PYTEST_XDIST ?= -n 2 --dist loadfile --no-loadscope-reorder
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=30 $(PYTEST_XDIST)
 
 lock:
 	rm -rf /tmp/jaxnm-lock && $(PYTHON) -m venv /tmp/jaxnm-lock

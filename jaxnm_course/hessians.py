@@ -20,6 +20,7 @@ import numpy as np
 from jax.typing import ArrayLike
 
 from . import _validate
+from ._validate import public
 
 __all__ = [
     "EnergyFn",
@@ -33,15 +34,16 @@ __all__ = [
 EnergyFn = Callable[..., Any]
 
 
-def _check_scalar(energy: Any, function: str) -> None:
+def _check_scalar(energy: Any) -> None:
     shape = jnp.shape(energy)
     if shape != ():
         raise ValueError(
-            f"{function}: `energy_fn` must return a scalar energy, but it returned an array "
+            f"`energy_fn` must return a scalar energy, but it returned an array "
             f"of shape {shape}; sum the per-term energies (e.g. `jnp.sum(...)`)."
         )
 
 
+@public
 def hessian(energy_fn: EnergyFn, R: ArrayLike, *args: Any) -> jnp.ndarray:
     r"""Hessian of a scalar energy by automatic differentiation.
 
@@ -67,13 +69,14 @@ def hessian(energy_fn: EnergyFn, R: ArrayLike, *args: Any) -> jnp.ndarray:
         PrecisionError: x64 is off, or R is float32.
         ValueError: R is not (N, 3), not finite, has overlapping atoms, or E is not scalar.
     """
-    R = _validate.as_positions(R, "hessian")
-    _check_scalar(jax.eval_shape(energy_fn, R, *args), "hessian")
+    R = _validate.as_positions(R)
+    _check_scalar(jax.eval_shape(energy_fn, R, *args))
     n = R.shape[0]
     H = jax.hessian(energy_fn)(R, *args).reshape(3 * n, 3 * n)
     return 0.5 * (H + H.T)
 
 
+@public
 def finite_difference_hessian(
     energy_fn: EnergyFn, R: ArrayLike, *args: Any, step: float = 1e-3
 ) -> jnp.ndarray:
@@ -104,10 +107,10 @@ def finite_difference_hessian(
     Reference: M. Abramowitz, I. A. Stegun, *Handbook of Mathematical Functions* (1964),
     eq. 25.3.26.
     """
-    R = _validate.as_positions(R, "finite_difference_hessian")
+    R = _validate.as_positions(R)
     if not (np.isfinite(step) and step > 0):
-        raise ValueError(f"finite_difference_hessian: `step` must be > 0 (Å), got {step}.")
-    _check_scalar(jax.eval_shape(energy_fn, R, *args), "finite_difference_hessian")
+        raise ValueError(f"`step` must be > 0 (Å), got {step}.")
+    _check_scalar(jax.eval_shape(energy_fn, R, *args))
     n3 = R.size
     x0 = R.reshape(-1)
     eye = jnp.eye(n3, dtype=x0.dtype) * step
@@ -127,6 +130,7 @@ def finite_difference_hessian(
     return H + jnp.triu(H, 1).T
 
 
+@public
 def hessian_vector_product(
     energy_fn: EnergyFn, R: ArrayLike, V: ArrayLike, *args: Any
 ) -> jnp.ndarray:
@@ -147,18 +151,18 @@ def hessian_vector_product(
     Returns:
         H v, same shape as ``V``, kcal/mol/Å².
     """
-    R = _validate.as_positions(R, "hessian_vector_product")
-    V = _validate.as_float64(V, "V", "hessian_vector_product")
+    R = _validate.as_positions(R)
+    V = _validate.as_float64(V, "V")
     if V.size != R.size or V.shape not in {R.shape, (R.size,)}:
         raise ValueError(
-            f"hessian_vector_product: `V` must have shape {R.shape} or ({R.size},) like `R`, "
-            f"got {tuple(V.shape)}."
+            f"`V` must have shape {R.shape} or ({R.size},) like `R`, got {tuple(V.shape)}."
         )
     tangent = V.reshape(R.shape)
     _, hv = jax.jvp(lambda X: jax.grad(energy_fn)(X, *args), (R,), (tangent,))
     return hv.reshape(V.shape)
 
 
+@public
 def hvp_fn(energy_fn: EnergyFn, R: ArrayLike, *args: Any) -> Callable[[jnp.ndarray], jnp.ndarray]:
     """A jitted function v -> H v at fixed R, for repeated products (iterative solvers).
 
@@ -174,7 +178,7 @@ def hvp_fn(energy_fn: EnergyFn, R: ArrayLike, *args: Any) -> Callable[[jnp.ndarr
         A function taking v of shape (3N,) (Å) and returning H v of shape (3N,)
         (kcal/mol/Å²). Suitable for ``scipy.sparse.linalg.LinearOperator``.
     """
-    R = _validate.as_positions(R, "hvp_fn")
+    R = _validate.as_positions(R)
     shape = R.shape
 
     def grad_flat(x: jnp.ndarray) -> jnp.ndarray:

@@ -54,6 +54,40 @@ if os.environ.get("JAXNM_REQUIRE_DATA") == "1":
         )
 
 
+# --- pytest-xdist (make test: -n 2 --dist loadfile): one module per worker ---------------
+
+#: Modules whose tests share a session-scoped fixture, and so must run on one worker (the
+#: fixture would otherwise be built again on each): the grader's trust and sandbox-escape
+#: submissions are graded in one batch per user (the fixture ``grader_batch``).
+SAME_WORKER = {
+    "tests/grading/test_trust.py": "grader_batch",
+    "tests/grading/test_sandbox_escapes.py": "grader_batch",
+}
+
+try:
+    from xdist.scheduler import LoadFileScheduling
+except ImportError:  # without pytest-xdist the suite runs in one process
+    LoadFileScheduling = None
+
+if LoadFileScheduling is not None:
+
+    class _ModuleScheduling(LoadFileScheduling):
+        """``--dist loadfile`` (each module on one worker: its module-scoped fixtures, such
+        as the grading batches and the exercise sessions, are built once), with the modules
+        of :data:`SAME_WORKER` as one unit. (xdist's ``--dist loadgroup`` marks do not take
+        with pytest 9.2, whose nodes keep their id elsewhere than xdist 3.8 writes it.)"""
+
+        def _split_scope(self, nodeid: str) -> str:
+            module = super()._split_scope(nodeid)
+            return SAME_WORKER.get(module, module)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_make_scheduler(config, log):
+        if config.getvalue("dist") == "loadfile":
+            return _ModuleScheduling(config, log)
+        return None
+
+
 # --- Shared fixtures: the oracle and the proteins, loaded once per session -----------------
 
 

@@ -15,7 +15,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _validate
+from .._validate import public
 from ..potentials import harmonic, lennard_jones, linear_angle, pair_energy
+from ..precision import require_x64
 from ._molecule import Molecule, _count, _index_array, _nonnegative, _positive, _valence_molecule
 
 # Public, documented in jaxnm_course.molecules (LJ_MINIMUM_ENERGIES).
@@ -27,6 +29,7 @@ LJ_MINIMUM_ENERGIES: Mapping[int, float] = MappingProxyType(
 # --- model systems --------------------------------------------------------------------------
 
 
+@public
 def harmonic_chain(
     n: int = 10,
     *,
@@ -65,12 +68,11 @@ def harmonic_chain(
     monatomic chain); the free-end spectrum is that of the path graph, e.g. F. R. K.
     Chung, *Spectral Graph Theory* (1997).
     """
-    fn = "harmonic_chain"
-    n = _count(n, "n", fn, 2)
-    k = _positive(k, "k", fn)
-    a = _positive(a, "a", fn)
-    mass = _positive(mass, "mass", fn)
-    k_bend = _nonnegative(k_bend, "k_bend", fn)
+    n = _count(n, "n", 2)
+    k = _positive(k, "k")
+    a = _positive(a, "a")
+    mass = _positive(mass, "mass")
+    k_bend = _nonnegative(k_bend, "k_bend")
     R = np.zeros((n, 3))
     R[:, 0] = a * np.arange(n)
     angles = [(i - 1, i, i + 1) for i in range(1, n - 1)] if k_bend > 0 else []
@@ -85,7 +87,6 @@ def harmonic_chain(
         linear=True,
         reference="Model system (monatomic chain with free ends).",
         parameters={"k": k, "a": a, "mass": mass, "k_bend": k_bend},
-        function=fn,
         masses=np.full(n, mass),
     )
 
@@ -153,6 +154,7 @@ def _lj_minimum_reduced(n: int) -> np.ndarray:
     return out
 
 
+@public
 def lj_cluster(
     n: int = 13,
     *,
@@ -191,21 +193,22 @@ def lj_cluster(
     lowest energy structures of Lennard-Jones clusters containing up to 110 atoms",
     J. Phys. Chem. A 101, 5111 (1997); the Cambridge Cluster Database.
     """
-    fn = "lj_cluster"
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n not in LJ_MINIMUM_ENERGIES:
         raise ValueError(
-            f"{fn}: n = {n!r} is not supported; choose one of "
+            f"n = {n!r} is not supported; choose one of "
             f"{sorted(LJ_MINIMUM_ENERGIES)} (global minima with known structure)."
         )
     n = int(n)
-    epsilon = _positive(epsilon, "epsilon", fn)
-    sigma = _positive(sigma, "sigma", fn)
-    mass = _positive(mass, "mass", fn)
-    R = _validate.as_positions(sigma * _lj_minimum_reduced(n), fn)
+    # Before the (cached) relaxation, which would otherwise run in float32 with a warning.
+    require_x64("lj_cluster")
+    epsilon = _positive(epsilon, "epsilon")
+    sigma = _positive(sigma, "sigma")
+    mass = _positive(mass, "mass")
+    R = _validate.as_positions(sigma * _lj_minimum_reduced(n))
     return Molecule(
         name=f"LJ{n}",
         symbols=("X",) * n,
-        masses=_validate.as_masses(np.full(n, mass), n, fn),
+        masses=_validate.as_masses(np.full(n, mass), n),
         R=R,
         energy=jax.jit(pair_energy(lennard_jones(epsilon, sigma), n)),
         bonds=_index_array([], 2),

@@ -63,29 +63,33 @@ class Molecule(NamedTuple):
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _positive(x: Any, name: str, function: str) -> float:
+# The messages below name no function: the public builder calling them is decorated with
+# ``_validate.public``, which puts its own name in front (the name the user called).
+
+
+def _positive(x: Any, name: str) -> float:
     try:
         value = float(x)
     except (TypeError, ValueError):
-        raise TypeError(f"{function}: `{name}` must be a number, got {x!r}.") from None
+        raise TypeError(f"`{name}` must be a number, got {x!r}.") from None
     if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{function}: `{name}` must be finite and > 0, got {x!r}.")
+        raise ValueError(f"`{name}` must be finite and > 0, got {x!r}.")
     return value
 
 
-def _nonnegative(x: Any, name: str, function: str) -> float:
+def _nonnegative(x: Any, name: str) -> float:
     try:
         value = float(x)
     except (TypeError, ValueError):
-        raise TypeError(f"{function}: `{name}` must be a number, got {x!r}.") from None
+        raise TypeError(f"`{name}` must be a number, got {x!r}.") from None
     if not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"{function}: `{name}` must be finite and >= 0, got {x!r}.")
+        raise ValueError(f"`{name}` must be finite and >= 0, got {x!r}.")
     return value
 
 
-def _count(n: Any, name: str, function: str, minimum: int) -> int:
+def _count(n: Any, name: str, minimum: int) -> int:
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < minimum:
-        raise ValueError(f"{function}: `{name}` must be an integer >= {minimum}, got {n!r}.")
+        raise ValueError(f"`{name}` must be an integer >= {minimum}, got {n!r}.")
     return int(n)
 
 
@@ -107,7 +111,6 @@ def _valence_molecule(
     linear: bool,
     reference: str,
     parameters: dict[str, float],
-    function: str,
     masses: ArrayLike | None = None,
 ) -> Molecule:
     """Assemble a Molecule with bond (and optional angle) terms."""
@@ -118,11 +121,11 @@ def _valence_molecule(
         fns.append(angle_energy(angle_term, angle_idx))
     energy = jax.jit(fns[0] if len(fns) == 1 else sum_energies(*fns))
     m = masses_of(symbols) if masses is None else masses
-    R = _validate.as_positions(R, function)
+    R = _validate.as_positions(R)
     return Molecule(
         name=name,
         symbols=tuple(symbols),
-        masses=_validate.as_masses(m, R.shape[0], function),
+        masses=_validate.as_masses(m, R.shape[0]),
         R=R,
         energy=energy,
         bonds=bond_idx,

@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from .. import potentials
+from .._validate import public
 from ..elements import element_of, mass_of
 from ..potentials import harmonic, harmonic_angle, linear_angle
 from ..units import wavenumber_to_eigenvalue
@@ -33,6 +34,7 @@ def _reduced_mass(a: float, b: float) -> float:
 # --- diatomics ------------------------------------------------------------------------------
 
 
+@public
 def diatomic(
     symbols: tuple[str, str] = ("H", "Cl"),
     *,
@@ -84,40 +86,35 @@ def diatomic(
     Reference: K. P. Huber, G. Herzberg, *Constants of Diatomic Molecules* (1979) for
     HCl; P. M. Morse, Phys. Rev. 34, 57 (1929).
     """
-    fn = "diatomic"
     if isinstance(symbols, str) or len(tuple(symbols)) != 2:
-        raise ValueError(
-            f"{fn}: `symbols` must be two atoms such as ('H', 'Cl'), got {symbols!r}."
-        )
+        raise ValueError(f"`symbols` must be two atoms such as ('H', 'Cl'), got {symbols!r}.")
     symbols = tuple(symbols)
     elements = {element_of(s) for s in symbols}
     is_hcl = elements == {"H", "Cl"}
     if not morse and (D is not None or a is not None):
-        raise ValueError(f"{fn}: `D` and `a` are Morse parameters; pass `morse=True` to use them.")
+        raise ValueError("`D` and `a` are Morse parameters; pass `morse=True` to use them.")
     if r0 is None:
         if not is_hcl:
-            raise ValueError(f"{fn}: pass `r0` (Å); the default is for HCl only.")
+            raise ValueError("pass `r0` (Å); the default is for HCl only.")
         r0 = _HCL_R_E
-    r0 = _positive(r0, "r0", fn)
+    r0 = _positive(r0, "r0")
     if morse:
         if D is None:
             if not is_hcl:
-                raise ValueError(f"{fn}: pass the Morse depth `D` (kcal/mol) for {symbols}.")
+                raise ValueError(f"pass the Morse depth `D` (kcal/mol) for {symbols}.")
             D = _HCL_D_E
-        D = _positive(D, "D", fn)
+        D = _positive(D, "D")
         if a is not None and k is not None:
-            raise ValueError(
-                f"{fn}: pass either `k` or `a` for a Morse bond, not both (k = 2 D a²)."
-            )
+            raise ValueError("pass either `k` or `a` for a Morse bond, not both (k = 2 D a²).")
         if a is not None:
-            a = _positive(a, "a", fn)
+            a = _positive(a, "a")
             k = 2.0 * D * a * a
     if k is None:
         if not is_hcl:
-            raise ValueError(f"{fn}: pass the force constant `k` (kcal/mol/Å²) for {symbols}.")
+            raise ValueError(f"pass the force constant `k` (kcal/mol/Å²) for {symbols}.")
         mu_ref = _reduced_mass(mass_of("1H"), mass_of("35Cl"))
         k = mu_ref * float(wavenumber_to_eigenvalue(_HCL_OMEGA_E))
-    k = _positive(k, "k", fn)
+    k = _positive(k, "k")
     parameters = {"r0": r0, "k": k}
     if morse:
         if a is None:
@@ -140,13 +137,13 @@ def diatomic(
         linear=True,
         reference=reference,
         parameters=parameters,
-        function=fn,
     )
 
 
 # --- triatomics and small polyatomics ---------------------------------------------------
 
 
+@public
 def water(
     *,
     k_bond: float = 1059.162,
@@ -179,11 +176,10 @@ def water(
     Reference: Y. Wu, H. L. Tepper, G. A. Voth, "Flexible simple point-charge water model
     with improved liquid-state properties", J. Chem. Phys. 124, 024503 (2006).
     """
-    fn = "water"
-    k_bond = _positive(k_bond, "k_bond", fn)
-    r0 = _positive(r0, "r0", fn)
-    k_angle = _positive(k_angle, "k_angle", fn)
-    theta0 = math.radians(_positive(theta0_deg, "theta0_deg", fn))
+    k_bond = _positive(k_bond, "k_bond")
+    r0 = _positive(r0, "r0")
+    k_angle = _positive(k_angle, "k_angle")
+    theta0 = math.radians(_positive(theta0_deg, "theta0_deg"))
     s, c = math.sin(theta0 / 2), math.cos(theta0 / 2)
     R = np.array([[0.0, 0.0, 0.0], [r0 * s, r0 * c, 0.0], [-r0 * s, r0 * c, 0.0]])
     return _valence_molecule(
@@ -197,10 +193,10 @@ def water(
         linear=False,
         reference=("SPC/Fw: Y. Wu, H. L. Tepper, G. A. Voth, J. Chem. Phys. 124, 024503 (2006)."),
         parameters={"k_bond": k_bond, "r0": r0, "k_angle": k_angle, "theta0": theta0},
-        function=fn,
     )
 
 
+@public
 def carbon_dioxide(
     *,
     r0: float = 1.162,
@@ -246,18 +242,17 @@ def carbon_dioxide(
     Raman Spectra of Polyatomic Molecules* (1945) (fundamentals and the valence force
     field of XY2); E. B. Wilson, J. C. Decius, P. C. Cross, *Molecular Vibrations* (1955).
     """
-    fn = "carbon_dioxide"
-    r0 = _positive(r0, "r0", fn)
+    r0 = _positive(r0, "r0")
     m_o, m_c = mass_of("16O"), mass_of("12C")
     beta = 2.0 * m_o / m_c
     if k_stretch is None:
-        lam = float(wavenumber_to_eigenvalue(_positive(nu_antisymmetric, "nu_antisymmetric", fn)))
+        lam = float(wavenumber_to_eigenvalue(_positive(nu_antisymmetric, "nu_antisymmetric")))
         k_stretch = lam * m_o / (1.0 + beta)
     if k_bend is None:
-        lam = float(wavenumber_to_eigenvalue(_positive(nu_bend, "nu_bend", fn)))
+        lam = float(wavenumber_to_eigenvalue(_positive(nu_bend, "nu_bend")))
         k_bend = lam * m_o * r0 * r0 / (2.0 * (1.0 + beta))
-    k_stretch = _positive(k_stretch, "k_stretch", fn)
-    k_bend = _positive(k_bend, "k_bend", fn)
+    k_stretch = _positive(k_stretch, "k_stretch")
+    k_bend = _positive(k_bend, "k_bend")
     R = np.array([[-r0, 0.0, 0.0], [0.0, 0.0, 0.0], [r0, 0.0, 0.0]])
     return _valence_molecule(
         name="CO2",
@@ -274,10 +269,10 @@ def carbon_dioxide(
             "Molecules, 1945); r0 = 1.162 Å."
         ),
         parameters={"r0": r0, "k_stretch": k_stretch, "k_bend": k_bend},
-        function=fn,
     )
 
 
+@public
 def ammonia(
     *,
     r0: float = 1.012,
@@ -314,15 +309,13 @@ def ammonia(
     *Tables of Molecular Vibrational Frequencies Consolidated Volume I*, NSRDS-NBS 39
     (1972).
     """
-    fn = "ammonia"
-    r0 = _positive(r0, "r0", fn)
-    k_bond = _positive(k_bond, "k_bond", fn)
-    k_angle = _positive(k_angle, "k_angle", fn)
-    theta0_deg = _positive(theta0_deg, "theta0_deg", fn)
+    r0 = _positive(r0, "r0")
+    k_bond = _positive(k_bond, "k_bond")
+    k_angle = _positive(k_angle, "k_angle")
+    theta0_deg = _positive(theta0_deg, "theta0_deg")
     if not theta0_deg < 120.0:
         raise ValueError(
-            f"{fn}: `theta0_deg` must be below 120° for a pyramid (120° is planar), got "
-            f"{theta0_deg}."
+            f"`theta0_deg` must be below 120° for a pyramid (120° is planar), got {theta0_deg}."
         )
     theta0 = math.radians(theta0_deg)
     # Angle α between each N-H bond and the C3 axis: cos θ = (3 cos²α - 1) / 2.
@@ -348,10 +341,10 @@ def ammonia(
             "valence force constants."
         ),
         parameters={"r0": r0, "theta0": theta0, "k_bond": k_bond, "k_angle": k_angle},
-        function=fn,
     )
 
 
+@public
 def methane(
     *,
     r0: float = 1.087,
@@ -383,10 +376,9 @@ def methane(
     Reference: geometry from the NIST CCCBDB (experimental r_e of CH4); fundamentals from
     T. Shimanouchi, NSRDS-NBS 39 (1972).
     """
-    fn = "methane"
-    r0 = _positive(r0, "r0", fn)
-    k_bond = _positive(k_bond, "k_bond", fn)
-    k_angle = _positive(k_angle, "k_angle", fn)
+    r0 = _positive(r0, "r0")
+    k_bond = _positive(k_bond, "k_bond")
+    k_angle = _positive(k_angle, "k_angle")
     theta_t = math.acos(-1.0 / 3.0)
     corners = np.array([[1, 1, 1], [1, -1, -1], [-1, 1, -1], [-1, -1, 1]], dtype=np.float64)
     R = np.vstack([np.zeros((1, 3)), r0 * corners / math.sqrt(3.0)])
@@ -401,5 +393,4 @@ def methane(
         linear=False,
         reference="Experimental r_e = 1.087 Å (NIST CCCBDB); illustrative force constants.",
         parameters={"r0": r0, "theta0": theta_t, "k_bond": k_bond, "k_angle": k_angle},
-        function=fn,
     )

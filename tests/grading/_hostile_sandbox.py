@@ -231,7 +231,6 @@ def make_course(root: Path) -> Path:
 def build(subs: Path, token: str, course: Path, scratch: Path, out: Path, port: int) -> None:
     """Write the honest controls and every hostile submission into ``subs``."""
     stub = (course / "exercises" / f"{MODULE}.py").read_text()
-    solution = (course / "solutions" / f"{MODULE}.py").read_text()
     fmt = {
         "token": token,
         "course": course,
@@ -240,9 +239,10 @@ def build(subs: Path, token: str, course: Path, scratch: Path, out: Path, port: 
         "port": port,
         "module": MODULE,
     }
-    for name in ("a_honest", "z_honest"):
+    for name in ("a_honest", "z_honest"):  # every set solved: full marks
         (subs / name).mkdir(parents=True)
-        (subs / name / f"{MODULE}.py").write_text(solution)
+        for solution in sorted((course / "solutions").glob("ex[0-9]*_*.py")):
+            (subs / name / solution.name).write_text(solution.read_text())
     for name, attack in ATTACKS.items():
         (subs / name).mkdir(parents=True)
         text = stub + PRELUDE.format(**fmt) + attack.format(**fmt) + EPILOGUE

@@ -2,7 +2,10 @@
 
 Issue 13, root causes 1, 5, 6 and 7, each checked by a hostile submission graded in ONE
 batch (``jaxnm-grade grade`` on a copy of the mini course, ``tests/grading/mini_course``;
-the submissions are written by ``trust_submissions.py``) with honest controls:
+the submissions are written by ``trust_submissions.py``) with honest controls, once as root
+and once as an unprivileged user. The batch is shared with ``test_sandbox_escapes.py`` (the
+session fixture ``grader_batch``, ``_shared_batch.py``), whose submissions are graded with
+these; the workers run without the audit hook, so nothing here rests on it.
 
 1. ``conftest_forge``: the untouched stub plus ``conftest.py`` files that, imported by the
    trusted pytest, would swap the worker proxy for the course's solutions (full marks), and
@@ -20,49 +23,20 @@ from __future__ import annotations
 import csv
 import json
 import os
-import threading
 from pathlib import Path
 
 import pytest
 
-from jaxnm_course.grading import batch, cli, outputs, results
+from jaxnm_course.grading import outputs, results
 from jaxnm_course.grading.config import GradingConfig
 from tests.grading import trust_submissions as toy
 
 pytestmark = pytest.mark.slow
 
-LIMITS = ["--call-timeout", "20", "--submission-timeout", "60", "--workers", "2"]
 
-
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("trust")
-    course = toy.make_course(tmp / "course")
-    subs, out, marker = tmp / "submissions", tmp / "out", tmp / "conftest-ran.txt"
-    toy.build(subs, course, marker)
-    calls: list[str] = []
-    real = batch.default_forbid
-
-    def counted(course_folder):
-        calls.append(threading.current_thread().name)
-        return real(course_folder)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(batch, "default_forbid", counted)
-        rc = cli.main(["grade", str(subs), "--out", str(out), "--course", str(course), *LIMITS])
-    with open(out / "grades.csv", newline="", encoding="utf-8") as f:
-        table = list(csv.reader(f))
-    records = [json.loads(p.read_text()) for p in (out / "instructor").glob("*.json")]
-    return {
-        "rc": rc,
-        "out": out,
-        "marker": marker,
-        "header": table[0],
-        "rows": table[1:],
-        "records": records,
-        "forbid_calls": calls,
-        "entries": sorted(p.name.removesuffix(".zip") for p in subs.iterdir()),
-    }
+@pytest.fixture
+def run(grader_batch):
+    return grader_batch
 
 
 def _record(run, student: str) -> dict:
@@ -77,12 +51,12 @@ def _student_files(run, student: str) -> tuple[dict, str]:
 
 
 def _row(run, student: str) -> dict:
-    (row,) = [dict(zip(run["header"], r, strict=True)) for r in run["rows"] if r[0] == student]
+    (row,) = [dict(zip(run["header"], r, strict=True)) for r in run["table"] if r[0] == student]
     return row
 
 
 def test_honest_controls_get_exactly_their_marks(run):
-    assert run["rc"] == 0
+    assert run["rc"] == 0, run["log"]
     full = _row(run, "honest_full")
     marks = str(toy.FULL_MARKS)
     assert (full["total"], full["max"], full["status"]) == (marks, marks, "ok")
@@ -135,7 +109,7 @@ def test_escape_codes_are_stripped_from_what_students_see(run):
 
 def test_every_entry_gets_a_row_and_its_own_folder(run):
     """Root cause 6: today a folder named grades.csv or two long look-alikes lose the batch."""
-    assert len(run["rows"]) == len(run["entries"]) == len(run["records"])
+    assert len(run["table"]) == len(run["entries"]) == len(run["records"])
     assert sorted(rec["student"] for rec in run["records"]) == run["entries"]
     folders = [rec["folder"] for rec in run["records"]]
     assert len(set(map(str.lower, folders))) == len(folders)
@@ -143,23 +117,24 @@ def test_every_entry_gets_a_row_and_its_own_folder(run):
         assert len(folder) <= outputs.MAX_NAME
         assert (run["out"] / "students" / folder / "results.json").is_file()
         assert (run["out"] / "students" / folder / "feedback.txt").is_file()
-    assert [r[0] for r in run["rows"]].count("twin") == 2
+    assert [r[0] for r in run["table"]].count("twin") == 2
     assert not list(run["out"].rglob("*.tmp")), "a temporary file was left behind"
 
 
 def test_names_are_kept_but_cannot_be_formulas(run):
-    names = [r[0] for r in run["rows"]]
+    names = [r[0] for r in run["table"]]
     for name in toy.ODD_NAMES:
         shown = "'" + name if name[0] in "=+-@" else name
         assert shown in names, (name, names)
     assert not any(n[:1] in ("=", "+", "-", "@", "\t", "\r") for n in names)
-    for cell in (c for r in run["rows"] for c in r):
+    for cell in (c for r in run["table"] for c in r):
         assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r"), cell
 
 
 def test_the_forbid_list_is_decided_once_before_the_threads(run):
     """Root cause 7: today every grading thread parses the solutions at the same time."""
-    assert run["forbid_calls"] == [threading.main_thread().name]
+    assert run["main_thread"], "the grader's wrapper recorded nothing"
+    assert run["forbid_calls"] == [run["main_thread"]]
 
 
 # -- outputs, without a batch -------------------------------------------------------------------

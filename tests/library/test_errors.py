@@ -10,11 +10,22 @@ called, even when the check runs in a helper or in another public function it ca
 from __future__ import annotations
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
 import jaxnm_course as nm
-from jaxnm_course import analysis, enm, export, network, potentials, solvers, sparse, thermo
+from jaxnm_course import (
+    analysis,
+    enm,
+    export,
+    molecules,
+    network,
+    potentials,
+    solvers,
+    sparse,
+    thermo,
+)
 from jaxnm_course import differentiable as df
 
 # A regular tetrahedron of edge 3.8 Å: every pair within 5 Å.
@@ -287,3 +298,94 @@ def test_nmd_export_needs_cartesian_modes(tmp_path, gnm_modes, anm_modes):
         export.write_nmd(tmp_path / "gnm.nmd", R4X, gnm_modes)
     with pytest.raises(TypeError, match=r"^write_nmd: `modes` must be a Modes"):
         export.write_nmd(tmp_path / "x.nmd", R4X, {"vectors": anm_modes.vectors})
+
+
+# --- molecules and Hessians: the builder or Hessian function the user called is named -------
+
+# Every molecule builder with one bad argument: (call, error, what the message says next).
+MOLECULE_MISTAKES = {
+    "diatomic": (lambda: molecules.diatomic(r0=-1.0), ValueError, r"`r0` must be finite and > 0"),
+    "water": (lambda: molecules.water(k_bond="stiff"), TypeError, r"`k_bond` must be a number"),
+    "carbon_dioxide": (
+        lambda: molecules.carbon_dioxide(nu_bend=0.0),
+        ValueError,
+        r"`nu_bend` must be finite and > 0",
+    ),
+    "ammonia": (
+        lambda: molecules.ammonia(theta0_deg=120.0),
+        ValueError,
+        r"`theta0_deg` must be below 120°",
+    ),
+    "methane": (
+        lambda: molecules.methane(k_angle=float("nan")),
+        ValueError,
+        r"`k_angle` must be finite and > 0",
+    ),
+    "harmonic_chain": (
+        lambda: molecules.harmonic_chain(4, mass=0.0),
+        ValueError,
+        r"`mass` must be finite and > 0",
+    ),
+    "lj_cluster": (lambda: molecules.lj_cluster(5), ValueError, r"n = 5 is not supported"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MOLECULE_MISTAKES))
+def test_molecule_builders_name_themselves(name):
+    call, error, what = MOLECULE_MISTAKES[name]
+    with pytest.raises(error, match=rf"^{name}: {what}"):
+        call()
+
+
+@pytest.mark.parametrize("name", ["diatomic", "water", "carbon_dioxide", "harmonic_chain"])
+def test_shared_checks_inside_a_builder_name_the_builder(name):
+    # The precision check runs in the shared validators (as_positions), not in the builder.
+    with jax.enable_x64(False), pytest.raises(nm.PrecisionError, match=rf"^{name} needs float64"):
+        getattr(molecules, name)()
+
+
+def test_lj_cluster_refuses_float32_before_relaxing():
+    with jax.enable_x64(False), pytest.raises(nm.PrecisionError, match=r"^lj_cluster needs"):
+        molecules.lj_cluster(7)
+
+
+def _sum_of_squares(X):
+    return jnp.sum(X**2)
+
+
+# Every public Hessian function, as f(energy_fn, R).
+HESSIAN_TAKERS = {
+    "hessian": nm.hessian,
+    "finite_difference_hessian": nm.finite_difference_hessian,
+    "hessian_vector_product": lambda E, R: nm.hessian_vector_product(E, R, np.ones(np.shape(R))),
+    "hvp_fn": nm.hvp_fn,
+}
+
+
+@pytest.mark.parametrize("name", sorted(HESSIAN_TAKERS))
+def test_hessian_functions_name_themselves(name):
+    call = HESSIAN_TAKERS[name]
+    call(_sum_of_squares, R4)  # good input is accepted
+    with pytest.raises(ValueError, match=rf"^{name}: `R` must have shape \(N, 3\)"):
+        call(_sum_of_squares, np.ones((4, 2)))
+    with pytest.raises(ValueError, match=rf"^{name}: atoms 0 and 1 of `R` overlap"):
+        call(_sum_of_squares, np.zeros((2, 3)))
+    with pytest.raises(TypeError, match=rf"^{name}: `R` has dtype"):
+        call(_sum_of_squares, np.full((2, 3), "x"))
+    with jax.enable_x64(False), pytest.raises(nm.PrecisionError, match=rf"^{name} needs float64"):
+        call(_sum_of_squares, R4)
+
+
+def test_hessian_argument_errors_name_the_function():
+    with pytest.raises(ValueError, match=r"^hessian: `energy_fn` must return a scalar"):
+        nm.hessian(lambda X: X**2, R4)
+    with pytest.raises(
+        ValueError, match=r"^finite_difference_hessian: `energy_fn` must return a scalar"
+    ):
+        nm.finite_difference_hessian(lambda X: X**2, R4)
+    with pytest.raises(ValueError, match=r"^finite_difference_hessian: `step` must be > 0"):
+        nm.finite_difference_hessian(_sum_of_squares, R4, step=0.0)
+    with pytest.raises(ValueError, match=r"^hessian_vector_product: `V` must have shape"):
+        nm.hessian_vector_product(_sum_of_squares, R4, np.ones(4))
+    with pytest.raises(TypeError, match=r"^hessian_vector_product: `V` has dtype"):
+        nm.hessian_vector_product(_sum_of_squares, R4, np.full(12, "x"))

@@ -48,7 +48,11 @@ def spring_energy(r, k, r0):
     Returns:
         E, a float64 scalar (shape ()), kcal/mol.
     """
-    # HINT: jnp.sum of an elementwise expression; mind the factor 1/2.
+    # HINT: The energy of independent springs is a sum over springs of one formula applied
+    # elementwise to whole arrays: no Python loop.
+    # HINT: Chapter 2, "`grad`: exact derivatives of code" writes energies this way; jnp.sum of an
+    # array expression (k and r0 broadcast against r).
+    # HINT: jnp.sum(0.5 * k * ...) with r as a float64 array.
     raise NotImplementedError("ex02: spring_energy not implemented yet")
 
 
@@ -65,7 +69,11 @@ def spring_forces(r, k, r0):
     Returns:
         F, shape (B,), float64, kcal/mol/Å.
     """
-    # HINT: jax.grad(spring_energy) differentiates with respect to the first argument.
+    # HINT: A force is minus the derivative of the energy; let JAX differentiate the function you
+    # already wrote.
+    # HINT: Chapter 2, "`grad`: exact derivatives of code": jax.grad(f) differentiates f with
+    # respect to its first argument.
+    # HINT: return -jax.grad(spring_energy)(...)
     raise NotImplementedError("ex02: spring_forces not implemented yet")
 
 
@@ -81,7 +89,11 @@ def batch_energies(r_batch, k, r0):
         Energies, shape (S,), float64, kcal/mol: entry s is ``spring_energy(r_batch[s],
         k, r0)``.
     """
-    # HINT: jax.vmap(f, in_axes=(0, None, None)) maps over the rows of the first argument only.
+    # HINT: Write the energy of one configuration (you have it) and let JAX map it over the batch
+    # instead of a Python loop.
+    # HINT: Chapter 2 (vmap): jax.vmap maps over an axis of chosen arguments; in_axes=None keeps an
+    # argument fixed for every row.
+    # HINT: jax.vmap(spring_energy, in_axes=(0, None, None))
     raise NotImplementedError("ex02: batch_energies not implemented yet")
 
 
@@ -98,7 +110,10 @@ def curvature(f, x):
     Returns:
         f''(x), a float64 scalar (shape ()).
     """
-    # HINT: differentiate twice: jax.grad(jax.grad(f)). jax.grad refuses an int x: convert it.
+    # HINT: The second derivative is the derivative of the derivative.
+    # HINT: Chapter 2, "`grad`: exact derivatives of code": jax.grad can be applied to a function
+    # that jax.grad returned; jax.grad refuses an int point (convert x to float64 first).
+    # HINT: jax.grad(jax.grad(f))(...)
     raise NotImplementedError("ex02: curvature not implemented yet")
 
 
@@ -117,7 +132,11 @@ def stretch_energy(R, k, r0):
     Returns:
         E, a float64 scalar, kcal/mol, accurate to ~1e-10 relative.
     """
-    # HINT: jnp.linalg.norm of the difference; keep dtype float64 throughout.
+    # HINT: Only the bond length matters: the distance between the two atoms, then the harmonic
+    # formula; the danger is precision, not the formula.
+    # HINT: Chapter 1, "JAX computes in float32 unless told otherwise": keep every array float64
+    # (jnp.asarray(R, dtype=jnp.float64)); jnp.linalg.norm gives the length.
+    # HINT: d = jnp.linalg.norm(R[1] - R[0]) in float64, then the energy.
     raise NotImplementedError("ex02: stretch_energy not implemented yet")
 
 
@@ -130,5 +149,8 @@ def float32_rounding_error(R):
     Returns:
         The largest rounding error, a float64 scalar, Å (≈ |R|max · 2⁻²⁴).
     """
-    # HINT: R.astype(jnp.float32).astype(jnp.float64) - R.
+    # HINT: Round the coordinates to float32 and compare with the originals, in float64.
+    # HINT: Chapter 1, "JAX computes in float32 unless told otherwise"; .astype(jnp.float32)
+    # rounds, .astype(jnp.float64) converts back exactly.
+    # HINT: jnp.max(jnp.abs(R.astype(jnp.float32).astype(jnp.float64) - ...))
     raise NotImplementedError("ex02: float32_rounding_error not implemented yet")

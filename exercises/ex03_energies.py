@@ -49,7 +49,12 @@ def pair_distances(R, pairs):
         r, shape (P,), float64, Å; ``jax.grad`` of anything built on it must be finite
         (not NaN) when two atoms of a pair coincide.
     """
-    # HINT: d = R[pairs[:, 1]] - R[pairs[:, 0]], then the safe norm of the module docstring.
+    # HINT: Gather the two atoms of every pair at once with index arrays, subtract, and take a norm
+    # whose derivative stays finite when the two atoms coincide.
+    # HINT: Chapter 3, "Safe norms: finite derivatives where atoms coincide": R[idx] with an
+    # integer array idx gathers rows; the double jnp.where trick of the module docstring.
+    # HINT: d = R[pairs[:, 1]] - R[pairs[:, 0]]; s = jnp.sum(d * d, axis=-1); then the safe square
+    # root.
     raise NotImplementedError("ex03: pair_distances not implemented yet")
 
 
@@ -67,6 +72,10 @@ def bond_energy(R, bonds, k, r0):
     Returns:
         E, float64 scalar, kcal/mol.
     """
+    # HINT: A bond energy is a spring energy of the bond lengths: reuse pair_distances.
+    # HINT: Chapter 3, "Lifting and summing: water by hand": a term evaluated on all bonds at once,
+    # then summed.
+    # HINT: jnp.sum(0.5 * k * (pair_distances(R, bonds) - r0) ** 2)
     raise NotImplementedError("ex03: bond_energy not implemented yet")
 
 
@@ -82,7 +91,10 @@ def bond_energy_gradient(R, bonds, k, r0):
     Returns:
         dE/dR, shape (N, 3), float64, kcal/mol/Å: finite even when bonded atoms coincide.
     """
-    # HINT: jax.grad(bond_energy)(R, bonds, k, r0); R must be a float64 JAX array.
+    # HINT: Differentiate the energy you wrote with respect to the coordinates.
+    # HINT: Chapter 2, "`grad`: exact derivatives of code": jax.grad differentiates with respect to
+    # the first argument; R must be a float64 JAX array.
+    # HINT: jax.grad(bond_energy)(R, ...)
     raise NotImplementedError("ex03: bond_energy_gradient not implemented yet")
 
 
@@ -101,7 +113,11 @@ def bond_angles(R, triples):
     Returns:
         θ, shape (T,), float64, radians in [0, π].
     """
-    # HINT: the vertex is the middle atom: u = R[t[:, 0]] - R[t[:, 1]].
+    # HINT: The angle at the middle atom is between the two bond vectors that start there; atan2 of
+    # |u × v| and u · v is accurate at 0° and 180° (arccos is not).
+    # HINT: Chapter 3, "A linear angle needs the right variable"; gather with index arrays as in
+    # pair_distances; jnp.cross, jnp.arctan2.
+    # HINT: u = R[t[:, 0]] - R[t[:, 1]] (the vertex is the middle atom); v likewise with t[:, 2].
     raise NotImplementedError("ex03: bond_angles not implemented yet")
 
 
@@ -119,6 +135,9 @@ def angle_energy(R, triples, k, theta0):
     Returns:
         E, float64 scalar, kcal/mol.
     """
+    # HINT: A harmonic term in the angle, summed over all angles: reuse bond_angles.
+    # HINT: Chapter 3, "Lifting and summing: water by hand".
+    # HINT: jnp.sum(0.5 * k * (bond_angles(R, triples) - ...) ** 2)
     raise NotImplementedError("ex03: angle_energy not implemented yet")
 
 
@@ -136,5 +155,9 @@ def lj_energy(R, epsilon, sigma):
     Returns:
         E, float64 scalar, kcal/mol.
     """
-    # HINT: np.triu_indices(N, 1) lists each pair i < j once.
+    # HINT: Every pair of atoms interacts once: build the list of pairs i < j, their distances, and
+    # sum the pair formula.
+    # HINT: Chapter 3, "A term is a closure"; np.triu_indices(N, 1) lists each pair i < j once
+    # (NumPy: it fixes the shape outside JAX); reuse pair_distances.
+    # HINT: i, j = np.triu_indices(R.shape[0], 1); then s6 = (sigma / r) ** 6.
     raise NotImplementedError("ex03: lj_energy not implemented yet")

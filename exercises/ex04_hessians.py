@@ -43,7 +43,11 @@ def hessian(energy, R):
     Returns:
         H, shape (3N, 3N), float64, kcal/mol/Å², atom-major.
     """
-    # HINT: jax.hessian(energy)(R) has shape (N, 3, N, 3).
+    # HINT: The Hessian is the matrix of second derivatives: JAX computes it for you; the work is
+    # in the shape.
+    # HINT: Chapter 4, "A spring, by hand": jax.hessian(energy)(R) returns shape (N, 3, N, 3); a
+    # row-major reshape gives the atom-major (3N, 3N) matrix.
+    # HINT: jax.hessian(energy)(R).reshape(...)
     raise NotImplementedError("ex04: hessian not implemented yet")
 
 
@@ -60,7 +64,12 @@ def hessian_fwd_rev(energy, R):
     Returns:
         H, shape (3N, 3N), float64, kcal/mol/Å², atom-major.
     """
-    # HINT: flat = lambda x: energy(x.reshape(R.shape)).
+    # HINT: Make the energy a function of one flat vector; then the Hessian is the Jacobian of the
+    # gradient.
+    # HINT: Chapter 4, "A spring, by hand": jax.jacrev (reverse mode) gives the gradient,
+    # jax.jacfwd (forward mode) its Jacobian.
+    # HINT: def flat(x): return energy(x.reshape(R.shape)); then jax.jacfwd(jax.jacrev(flat)) at
+    # R.reshape(-1).
     raise NotImplementedError("ex04: hessian_fwd_rev not implemented yet")
 
 
@@ -81,8 +90,12 @@ def finite_difference_hessian(energy, R, h):
     Returns:
         H, shape (3N, 3N), float64, kcal/mol/Å².
     """
-    # HINT: g = lambda x: jax.grad(energy)(x.reshape(R.shape)).reshape(-1); loop over p
-    # (or vmap over the rows of h * jnp.eye(3N)).
+    # HINT: Column p of the Hessian is how the gradient changes when coordinate p moves: a central
+    # difference of the (autodiff) gradient, then symmetrise.
+    # HINT: Chapter 4, "A real molecule: autodiff vs finite differences"; jax.grad for the gradient
+    # of the flat coordinates; jax.vmap over the rows of h * jnp.eye(3N) (or a Python loop over p).
+    # HINT: g = lambda x: jax.grad(energy)(x.reshape(R.shape)).reshape(-1); column p is (g(x0 + h
+    # e_p) - g(x0 - h e_p)) / (2h).
     raise NotImplementedError("ex04: finite_difference_hessian not implemented yet")
 
 
@@ -99,7 +112,11 @@ def hessian_vector_product(energy, R, v):
     Returns:
         H v, shape (3N,), float64, kcal/mol/Å (exact to rounding, not a finite difference).
     """
-    # HINT: jax.jvp(jax.grad(energy), (R,), (v.reshape(R.shape),)) returns (g, H v).
+    # HINT: H v is the directional derivative of the gradient along v: a forward-mode derivative of
+    # a reverse-mode one, without forming H.
+    # HINT: Chapter 4, "Hessian-vector products without the Hessian": jax.jvp(f, primals, tangents)
+    # returns (f(x), df·v); here f = jax.grad(energy); reshape v to (N, 3).
+    # HINT: _, hv = jax.jvp(jax.grad(energy), (R,), (...,)); return hv.reshape(-1)
     raise NotImplementedError("ex04: hessian_vector_product not implemented yet")
 
 
@@ -113,5 +130,8 @@ def hessian_from_hvps(energy, R):
     Returns:
         H, shape (3N, 3N), float64, kcal/mol/Å².
     """
-    # HINT: jax.vmap(lambda e: hessian_vector_product(energy, R, e))(jnp.eye(3N)).
+    # HINT: H e_p is column p of H: apply hessian_vector_product to every unit vector.
+    # HINT: Chapter 4, "Hessian-vector products without the Hessian"; jax.vmap over the rows of
+    # jnp.eye(3N).
+    # HINT: rows = jax.vmap(lambda e: hessian_vector_product(energy, R, e))(...)
     raise NotImplementedError("ex04: hessian_from_hvps not implemented yet")

@@ -55,6 +55,12 @@ def zero_point_energy(wavenumbers):
     Returns:
         E_ZPE, float64 scalar, kcal/mol.
     """
+    # HINT: Each real mode contributes half a quantum, h c ν̃ / 2 (per mole); modes below
+    # MIN_WAVENUMBER (and imaginary ones) contribute nothing.
+    # HINT: Chapter 7, "Check 1: the closed forms, written out with NumPy"; HC_PER_WAVENUMBER;
+    # jnp.where to drop the unused modes without changing shapes.
+    # HINT: used = nu >= MIN_WAVENUMBER; jnp.sum(jnp.where(used, 0.5 * HC_PER_WAVENUMBER * nu,
+    # ...))
     raise NotImplementedError("ex07: zero_point_energy not implemented yet")
 
 
@@ -76,7 +82,10 @@ def internal_energy(wavenumbers, T):
     Returns:
         U, float64 scalar, kcal/mol.
     """
-    # HINT: 1 / (e^x - 1) is jnp.exp(-x) / -jnp.expm1(-x) (accurate for large and small x).
+    # HINT: Zero-point energy plus, for each mode, R T x / (e^x - 1) with x = h c ν̃ / (k_B T).
+    # HINT: Chapter 7, "Check 1: the closed forms, written out with NumPy"; _reduced gives (used,
+    # x); 1 / (e^x - 1) is jnp.exp(-x) / -jnp.expm1(-x) (accurate for large and small x).
+    # HINT: thermal = GAS_CONSTANT * T * x * jnp.exp(-x) / -jnp.expm1(-x); sum it where used.
     raise NotImplementedError("ex07: internal_energy not implemented yet")
 
 
@@ -90,6 +99,10 @@ def vibrational_entropy(wavenumbers, T):
     Returns:
         S, float64 scalar, kcal/mol/K.
     """
+    # HINT: Per mode: S/R = x / (e^x - 1) - ln(1 - e^-x).
+    # HINT: Chapter 7, "Check 1: the closed forms, written out with NumPy"; write 1 - e^-x as
+    # -jnp.expm1(-x); _reduced gives (used, x).
+    # HINT: per_mode = x * jnp.exp(-x) / -jnp.expm1(-x) - jnp.log(...)
     raise NotImplementedError("ex07: vibrational_entropy not implemented yet")
 
 
@@ -103,6 +116,10 @@ def heat_capacity(wavenumbers, T):
     Returns:
         C_V, float64 scalar, kcal/mol/K (→ R per mode at high T).
     """
+    # HINT: Per mode: C_V/R = x² e^x / (e^x - 1)², i.e. (x e^(-x/2) / (1 - e^-x))².
+    # HINT: Chapter 7, "Heat capacity and entropy from 10 K to 3000 K"; the second form never
+    # overflows; -jnp.expm1(-x) for 1 - e^-x.
+    # HINT: per_mode = (x * jnp.exp(-0.5 * x) / -jnp.expm1(-x)) ** 2
     raise NotImplementedError("ex07: heat_capacity not implemented yet")
 
 
@@ -116,4 +133,8 @@ def helmholtz_energy(wavenumbers, T):
     Returns:
         F, float64 scalar, kcal/mol.
     """
+    # HINT: Zero-point energy plus R T Σ ln(1 - e^-x) over the used modes.
+    # HINT: Chapter 7, "Check 1: the closed forms, written out with NumPy"; jnp.log(-jnp.expm1(-x))
+    # is ln(1 - e^-x) without cancellation.
+    # HINT: zero_point_energy(wavenumbers) + GAS_CONSTANT * T * jnp.sum(jnp.where(used, ..., 0.0))
     raise NotImplementedError("ex07: helmholtz_energy not implemented yet")

@@ -48,7 +48,12 @@ def pair_distances(R, pairs):
         r, shape (P,), float64, Å; ``jax.grad`` of anything built on it must be finite
         (not NaN) when two atoms of a pair coincide.
     """
-    # HINT: d = R[pairs[:, 1]] - R[pairs[:, 0]], then the safe norm of the module docstring.
+    # HINT: Gather the two atoms of every pair at once with index arrays, subtract, and take a norm
+    # whose derivative stays finite when the two atoms coincide.
+    # HINT: Chapter 3, "Safe norms: finite derivatives where atoms coincide": R[idx] with an
+    # integer array idx gathers rows; the double jnp.where trick of the module docstring.
+    # HINT: d = R[pairs[:, 1]] - R[pairs[:, 0]]; s = jnp.sum(d * d, axis=-1); then the safe square
+    # root.
     # BEGIN SOLUTION
     R = jnp.asarray(R, dtype=jnp.float64)
     pairs = np.asarray(pairs)
@@ -73,6 +78,10 @@ def bond_energy(R, bonds, k, r0):
     Returns:
         E, float64 scalar, kcal/mol.
     """
+    # HINT: A bond energy is a spring energy of the bond lengths: reuse pair_distances.
+    # HINT: Chapter 3, "Lifting and summing: water by hand": a term evaluated on all bonds at once,
+    # then summed.
+    # HINT: jnp.sum(0.5 * k * (pair_distances(R, bonds) - r0) ** 2)
     # BEGIN SOLUTION
     r = pair_distances(R, bonds)
     return jnp.sum(0.5 * k * (r - r0) ** 2)
@@ -91,7 +100,10 @@ def bond_energy_gradient(R, bonds, k, r0):
     Returns:
         dE/dR, shape (N, 3), float64, kcal/mol/Å: finite even when bonded atoms coincide.
     """
-    # HINT: jax.grad(bond_energy)(R, bonds, k, r0); R must be a float64 JAX array.
+    # HINT: Differentiate the energy you wrote with respect to the coordinates.
+    # HINT: Chapter 2, "`grad`: exact derivatives of code": jax.grad differentiates with respect to
+    # the first argument; R must be a float64 JAX array.
+    # HINT: jax.grad(bond_energy)(R, ...)
     # BEGIN SOLUTION
     R = jnp.asarray(R, dtype=jnp.float64)
     return jax.grad(bond_energy)(R, bonds, k, r0)
@@ -113,7 +125,11 @@ def bond_angles(R, triples):
     Returns:
         θ, shape (T,), float64, radians in [0, π].
     """
-    # HINT: the vertex is the middle atom: u = R[t[:, 0]] - R[t[:, 1]].
+    # HINT: The angle at the middle atom is between the two bond vectors that start there; atan2 of
+    # |u × v| and u · v is accurate at 0° and 180° (arccos is not).
+    # HINT: Chapter 3, "A linear angle needs the right variable"; gather with index arrays as in
+    # pair_distances; jnp.cross, jnp.arctan2.
+    # HINT: u = R[t[:, 0]] - R[t[:, 1]] (the vertex is the middle atom); v likewise with t[:, 2].
     # BEGIN SOLUTION
     R = jnp.asarray(R, dtype=jnp.float64)
     t = np.asarray(triples)
@@ -137,6 +153,9 @@ def angle_energy(R, triples, k, theta0):
     Returns:
         E, float64 scalar, kcal/mol.
     """
+    # HINT: A harmonic term in the angle, summed over all angles: reuse bond_angles.
+    # HINT: Chapter 3, "Lifting and summing: water by hand".
+    # HINT: jnp.sum(0.5 * k * (bond_angles(R, triples) - ...) ** 2)
     # BEGIN SOLUTION
     return jnp.sum(0.5 * k * (bond_angles(R, triples) - theta0) ** 2)
     # END SOLUTION
@@ -156,7 +175,11 @@ def lj_energy(R, epsilon, sigma):
     Returns:
         E, float64 scalar, kcal/mol.
     """
-    # HINT: np.triu_indices(N, 1) lists each pair i < j once.
+    # HINT: Every pair of atoms interacts once: build the list of pairs i < j, their distances, and
+    # sum the pair formula.
+    # HINT: Chapter 3, "A term is a closure"; np.triu_indices(N, 1) lists each pair i < j once
+    # (NumPy: it fixes the shape outside JAX); reuse pair_distances.
+    # HINT: i, j = np.triu_indices(R.shape[0], 1); then s6 = (sigma / r) ** 6.
     # BEGIN SOLUTION
     R = jnp.asarray(R, dtype=jnp.float64)
     i, j = np.triu_indices(R.shape[0], 1)

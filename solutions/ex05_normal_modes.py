@@ -93,7 +93,11 @@ def mass_weighted_hessian(H, masses):
     Returns:
         H_mw, shape (3N, 3N), float64, kcal/mol/Å²/amu.
     """
-    # HINT: jnp.repeat(masses, 3) gives the diagonal of M.
+    # HINT: Divide entry (p, q) by sqrt(m_p m_q), where m_p is the mass of the atom that coordinate
+    # p belongs to.
+    # HINT: Chapter 5 (the equation of motion M ẍ = -H x); jnp.repeat(masses, 3) gives the diagonal
+    # of M; broadcasting with [:, None] and [None, :] scales rows and columns.
+    # HINT: inv_sqrt = 1 / jnp.sqrt(jnp.repeat(masses, 3)); then H * inv_sqrt[:, None] * ...
     # BEGIN SOLUTION
     H = jnp.asarray(H, dtype=jnp.float64)
     inv_sqrt = 1.0 / jnp.sqrt(jnp.repeat(jnp.asarray(masses, dtype=jnp.float64), 3))
@@ -110,6 +114,11 @@ def eigenvalues_to_wavenumbers(eigenvalues):
     Returns:
         ν̃, same shape, float64, cm⁻¹ (negative for negative λ: imaginary frequencies).
     """
+    # HINT: The wavenumber is proportional to the square root of the eigenvalue; a negative
+    # eigenvalue keeps its sign on the result.
+    # HINT: Chapter 5, "An independent route to the frequencies"; jnp.sign and
+    # jnp.sqrt(jnp.abs(...)); the constant WAVENUMBER_PER_SQRT_EIGENVALUE.
+    # HINT: WAVENUMBER_PER_SQRT_EIGENVALUE * jnp.sign(lam) * ...
     # BEGIN SOLUTION
     lam = jnp.asarray(eigenvalues, dtype=jnp.float64)
     return WAVENUMBER_PER_SQRT_EIGENVALUE * jnp.sign(lam) * jnp.sqrt(jnp.abs(lam))
@@ -126,7 +135,12 @@ def normal_modes(H, masses):
     Returns:
         :class:`Modes` (eigenvalues, frequencies, Cartesian unit vectors), ascending.
     """
-    # HINT: jnp.linalg.eigh returns ascending eigenvalues and orthonormal columns.
+    # HINT: Diagonalise the mass-weighted Hessian; turn its eigenvectors back into Cartesian
+    # displacements and normalise them.
+    # HINT: Chapter 5, "What the modes look like": jnp.linalg.eigh returns ascending eigenvalues
+    # and orthonormal eigenvectors as columns; x = M^(-1/2) l.
+    # HINT: lam, L = jnp.linalg.eigh(mass_weighted_hessian(H, masses)); divide the rows of L by
+    # sqrt(m), then normalise each column.
     # BEGIN SOLUTION
     lam, L = jnp.linalg.eigh(mass_weighted_hessian(H, masses))
     x = L / jnp.sqrt(jnp.repeat(jnp.asarray(masses, dtype=jnp.float64), 3))[:, None]
@@ -149,6 +163,10 @@ def diatomic_wavenumber(k, m1, m2):
     Returns:
         ν̃, float64 scalar, cm⁻¹.
     """
+    # HINT: Two atoms on a spring vibrate like one reduced mass on that spring.
+    # HINT: Chapter 5, "An independent route to the frequencies": λ = k / μ; reuse
+    # eigenvalues_to_wavenumbers.
+    # HINT: mu = m1 * m2 / (m1 + m2)
     # BEGIN SOLUTION
     mu = m1 * m2 / (m1 + m2)
     return eigenvalues_to_wavenumbers(jnp.asarray(k / mu, dtype=jnp.float64))
@@ -165,6 +183,10 @@ def center_of_mass(R, masses):
     Returns:
         R_cm, shape (3,), float64, Å.
     """
+    # HINT: A mass-weighted average of the positions.
+    # HINT: Chapter 5, "The rigid-body modes"; broadcasting masses[:, None] * R and jnp.sum over
+    # the atoms.
+    # HINT: jnp.sum(m[:, None] * R, axis=0) / ...
     # BEGIN SOLUTION
     R = jnp.asarray(R, dtype=jnp.float64)
     m = jnp.asarray(masses, dtype=jnp.float64)
@@ -185,6 +207,10 @@ def inertia_tensor(R, masses):
     Returns:
         I, shape (3, 3), float64, amu Å².
     """
+    # HINT: Sum over atoms of m_i (|x_i|² 1 - x_i x_iᵀ), with x_i measured from the centre of mass.
+    # HINT: Chapter 5, "The rigid-body modes"; jnp.einsum("i,ia,ib->ab", m, x, x) is Σ_i m_i x_i
+    # x_iᵀ.
+    # HINT: x = R - center_of_mass(R, m); then jnp.sum(m * r2) * jnp.eye(3) - ...
     # BEGIN SOLUTION
     R = jnp.asarray(R, dtype=jnp.float64)
     m = jnp.asarray(masses, dtype=jnp.float64)
@@ -206,9 +232,14 @@ def rigid_body_basis(R, masses):
         spanning the mass-weighted translations and rotations (any orthonormal basis of
         that space is accepted), float64.
     """
-    # HINT: build the 6 vectors as columns of a (3N, 6) matrix, then
-    # U, s, _ = jnp.linalg.svd(A, full_matrices=False) and keep the columns of U with
-    # s > RANK_TOL * s[0].
+    # HINT: Write down the three mass-weighted translations and three rotations as vectors, then
+    # orthonormalise them and keep only the directions that do not vanish (a linear molecule loses
+    # one rotation).
+    # HINT: Chapter 5, "The rigid-body modes" and "Linear molecules"; jnp.cross for e_a × x_i;
+    # jnp.linalg.svd(A, full_matrices=False) orthonormalises the columns of A; decide the rank with
+    # concrete values (outside jit).
+    # HINT: U, s, _ = jnp.linalg.svd(A, full_matrices=False); keep the columns of U with s >
+    # RANK_TOL * s[0].
     # BEGIN SOLUTION
     R = jnp.asarray(R, dtype=jnp.float64)
     m = jnp.asarray(masses, dtype=jnp.float64)
@@ -238,6 +269,10 @@ def project_out(H_mw, D):
     Returns:
         P H_mw P, shape (3N, 3N), float64, symmetric, with (P H_mw P) D = 0.
     """
+    # HINT: A projector P = 1 - D Dᵀ removes the directions D; apply it on both sides so the result
+    # stays symmetric.
+    # HINT: Chapter 5, "The rigid-body modes"; jnp.eye and matrix products with @.
+    # HINT: P = jnp.eye(H_mw.shape[0]) - D @ D.T; then P @ H_mw @ ...
     # BEGIN SOLUTION
     H_mw = jnp.asarray(H_mw, dtype=jnp.float64)
     D = jnp.asarray(D, dtype=jnp.float64)
@@ -260,7 +295,12 @@ def vibrational_wavenumbers(H, masses, R):
     Returns:
         ν̃, shape (3N - n,), float64, cm⁻¹, ascending.
     """
-    # HINT: Q, _ = jnp.linalg.qr(D, mode="complete"); B = Q[:, n:] spans the complement.
+    # HINT: Restrict the mass-weighted Hessian to the space orthogonal to the rigid-body motions
+    # and diagonalise it there.
+    # HINT: Chapter 5, "The rigid-body modes"; jnp.linalg.qr(D, mode="complete") gives an
+    # orthonormal basis whose last columns span the complement of D; jnp.linalg.eigvalsh.
+    # HINT: Q, _ = jnp.linalg.qr(D, mode="complete"); B = Q[:, n:]; the eigenvalues of B.T @ H_mw @
+    # B.
     # BEGIN SOLUTION
     H = jnp.asarray(H, dtype=jnp.float64)
     m3 = jnp.repeat(jnp.asarray(masses, dtype=jnp.float64), 3)

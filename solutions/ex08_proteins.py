@@ -94,7 +94,12 @@ def kirchhoff(R, cutoff, gamma):
     Returns:
         Γ, shape (N, N), float64, kcal/mol/Å²: symmetric, rows sum to zero.
     """
-    # HINT: compute all distances with broadcasting; exclude i == j from the contacts.
+    # HINT: Off the diagonal, -γ for every pair closer than the cutoff; on the diagonal, minus the
+    # sum of the row (the number of contacts times γ).
+    # HINT: Chapter 8, "GNM: the Kirchhoff matrix, by hand"; all distances at once by broadcasting
+    # R[:, None, :] - R[None, :, :]; exclude i == j with jnp.eye(n, dtype=bool).
+    # HINT: contact = (d <= cutoff) & ~jnp.eye(n, dtype=bool); off = -gamma * contact; then the
+    # diagonal.
     # BEGIN SOLUTION
     R = jnp.asarray(R, dtype=jnp.float64)
     d = jnp.sqrt(jnp.sum((R[:, None, :] - R[None, :, :]) ** 2, axis=-1))
@@ -114,6 +119,10 @@ def gnm_modes(Gamma):
     Returns:
         :class:`GNMModes` with eigenvalues (N - 1,) ascending and vectors (N, N - 1).
     """
+    # HINT: Diagonalise Γ; the first eigenvalue (the uniform translation) is zero: drop it.
+    # HINT: Chapter 8, "GNM: the Kirchhoff matrix, by hand"; jnp.linalg.eigh (ascending,
+    # eigenvectors as columns).
+    # HINT: lam, U = jnp.linalg.eigh(Gamma); keep lam[1:] and U[:, 1:].
     # BEGIN SOLUTION
     lam, U = jnp.linalg.eigh(jnp.asarray(Gamma, dtype=jnp.float64))
     return GNMModes(eigenvalues=lam[1:], vectors=U[:, 1:])
@@ -130,7 +139,11 @@ def mean_square_fluctuations(Gamma, kT):
     Returns:
         <ΔR_i²>, shape (N,), float64, Å².
     """
-    # HINT: Γ⁺ = Σ_k u_k u_kᵀ / λ_k over the non-zero modes (gnm_modes).
+    # HINT: The fluctuations are 3 kT times the diagonal of the pseudo-inverse, a sum over the
+    # non-zero modes.
+    # HINT: Chapter 8, "Ubiquitin B-factors vs experiment"; [Γ⁺]_ii = Σ_k u_ik² / λ_k with the
+    # modes of gnm_modes (broadcast, then jnp.sum over k).
+    # HINT: jnp.sum(modes.vectors**2 / modes.eigenvalues[None, :], axis=1)
     # BEGIN SOLUTION
     modes = gnm_modes(Gamma)
     pinv_diag = jnp.sum(modes.vectors**2 / modes.eigenvalues[None, :], axis=1)
@@ -148,6 +161,9 @@ def b_factors(Gamma, kT):
     Returns:
         B, shape (N,), float64, Å².
     """
+    # HINT: B-factors are the mean-square fluctuations times a constant.
+    # HINT: Chapter 8, "Ubiquitin B-factors vs experiment": B = 8π²/3 ⟨ΔR²⟩.
+    # HINT: 8.0 * jnp.pi**2 / 3.0 * ...
     # BEGIN SOLUTION
     return 8.0 * jnp.pi**2 / 3.0 * mean_square_fluctuations(Gamma, kT)
     # END SOLUTION
@@ -162,6 +178,11 @@ def cross_correlations(Gamma):
     Returns:
         C, shape (N, N), float64, in [-1, 1] with ones on the diagonal.
     """
+    # HINT: Build the whole pseudo-inverse from the non-zero modes, then normalise by the square
+    # roots of its diagonal.
+    # HINT: Chapter 8, "The cross-correlation map"; Γ⁺ = U diag(1/λ) Uᵀ with the modes of
+    # gnm_modes; broadcasting d[:, None] * d[None, :].
+    # HINT: pinv = (modes.vectors / modes.eigenvalues[None, :]) @ modes.vectors.T
     # BEGIN SOLUTION
     modes = gnm_modes(Gamma)
     pinv = (modes.vectors / modes.eigenvalues[None, :]) @ modes.vectors.T
@@ -180,6 +201,11 @@ def contacts(R0, cutoff):
     Returns:
         Integer array of shape (P, 2) (NumPy), rows in row-major order of (i, j).
     """
+    # HINT: List every pair i < j once and keep those within the cutoff in the reference structure;
+    # this is NumPy work (it fixes shapes).
+    # HINT: Chapter 8, "ANM: anisotropic modes"; np.triu_indices(len(R0), 1) and a boolean mask.
+    # HINT: i, j = np.triu_indices(len(R0), 1); keep = np.linalg.norm(R0[j] - R0[i], axis=-1) <=
+    # cutoff
     # BEGIN SOLUTION
     R0 = np.asarray(R0, dtype=np.float64)
     i, j = np.triu_indices(len(R0), 1)
@@ -199,6 +225,10 @@ def super_element(ri, rj, gamma):
     Returns:
         H_ij, shape (3, 3), float64, kcal/mol/Å².
     """
+    # HINT: The off-diagonal block of one contact is -γ times the projector onto the contact's
+    # direction.
+    # HINT: Chapter 8, "ANM: anisotropic modes"; jnp.outer(d, d) / jnp.dot(d, d) with d = rj - ri.
+    # HINT: -gamma * jnp.outer(d, d) / ...
     # BEGIN SOLUTION
     d = jnp.asarray(rj, dtype=jnp.float64) - jnp.asarray(ri, dtype=jnp.float64)
     return -gamma * jnp.outer(d, d) / jnp.dot(d, d)
@@ -217,9 +247,13 @@ def anm_hessian(R0, cutoff, gamma):
         H, shape (3N, 3N), float64, kcal/mol/Å², atom-major; each row of 3x3 blocks sums
         to zero.
     """
-    # HINT: loop over contacts(R0, cutoff) (or vmap super_element over them) and place
-    # each block at [3i:3i+3, 3j:3j+3], its transpose at [j, i], and subtract it from the
-    # diagonal blocks [i, i] and [j, j].
+    # HINT: Every contact (i, j) adds its super-element to blocks (i, j) and (j, i) and subtracts
+    # it from the diagonal blocks (i, i) and (j, j).
+    # HINT: Chapter 8, "ANM: anisotropic modes"; jax.vmap(super_element) over the contacts; scatter
+    # into H of shape (n, 3, n, 3) with H.at[i, :, j, :].add(blocks) (Chapter 3's index arrays);
+    # reshape at the end.
+    # HINT: H = jnp.zeros((n, 3, n, 3)); H = H.at[i, :, j, :].add(blocks); ... then H.reshape(3 *
+    # n, 3 * n)
     # BEGIN SOLUTION
     R0 = jnp.asarray(R0, dtype=jnp.float64)
     n = R0.shape[0]
@@ -247,6 +281,11 @@ def anm_energy(R, R0, cutoff, gamma):
     Returns:
         E, float64 scalar, kcal/mol (0 at R = R0).
     """
+    # HINT: Springs on the reference contacts, rest lengths the reference distances: only the
+    # current distances depend on R.
+    # HINT: Chapter 8, "ANM: anisotropic modes"; contacts(R0, cutoff) gives the pairs; gather with
+    # index arrays.
+    # HINT: d0 from R0 (NumPy), d from R (jnp), then jnp.sum(0.5 * gamma * (d - d0) ** 2).
     # BEGIN SOLUTION
     R = jnp.asarray(R, dtype=jnp.float64)
     R0 = np.asarray(R0, dtype=np.float64)
@@ -273,8 +312,12 @@ def anm_hessian_autodiff(R0, cutoff, gamma):
     Returns:
         H, shape (3N, 3N), float64, kcal/mol/Å²; equal to :func:`anm_hessian`.
     """
-    # HINT: pair_energy(x, r0) with x of shape (2, 3); jax.vmap(jax.hessian(pair_energy))
-    # gives blocks of shape (P, 2, 3, 2, 3).
+    # HINT: Differentiate the energy of one contact (two atoms, a 6 × 6 Hessian) for all contacts
+    # at once, then scatter the blocks into the big matrix.
+    # HINT: Chapter 8, "ANM: anisotropic modes" and Chapter 4; jax.vmap(jax.hessian(pair_energy))
+    # over the contacts gives shape (P, 2, 3, 2, 3); H.at[...].add scatters.
+    # HINT: def pair_energy(x, length): return 0.5 * gamma * (jnp.linalg.norm(x[1] - x[0]) -
+    # length) ** 2
     # BEGIN SOLUTION
     R0 = jnp.asarray(R0, dtype=jnp.float64)
     n = R0.shape[0]
@@ -304,6 +347,10 @@ def overlaps(vectors, dR):
     Returns:
         Overlaps, shape (M,), float64, in [0, 1].
     """
+    # HINT: The overlap is |cos| of the angle between each mode and the displacement.
+    # HINT: Chapter 8, "Adenylate kinase: do the slow modes predict the conformational change?";
+    # V.T @ d for all modes at once; jnp.linalg.norm(V, axis=0).
+    # HINT: jnp.abs(V.T @ d) / (...)
     # BEGIN SOLUTION
     V = jnp.asarray(vectors, dtype=jnp.float64)
     d = jnp.asarray(dR, dtype=jnp.float64).reshape(-1)

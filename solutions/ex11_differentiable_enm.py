@@ -112,7 +112,9 @@ def smooth_switch(r, cutoff, width):
     Returns:
         s, shape of r, float64, in [0, 1]: 1/2 at r = r_c, → 1 inside, → 0 outside.
     """
-    # HINT: jax.nn.sigmoid(x) = 1 / (1 + exp(-x)) never overflows.
+    # HINT: A logistic function of (r_c - r) / w: 1 inside, 0 outside, smooth in between.
+    # HINT: Chapter 11, "A smooth cutoff"; jax.nn.sigmoid(x) = 1 / (1 + exp(-x)) never overflows.
+    # HINT: jax.nn.sigmoid((cutoff - r) / ...)
     # BEGIN SOLUTION
     r = jnp.asarray(r, dtype=jnp.float64)
     return jax.nn.sigmoid((cutoff - r) / width)
@@ -131,7 +133,11 @@ def smooth_kirchhoff(R, cutoff, width, log_scales):
     Returns:
         Γ, shape (N, N), float64: symmetric, rows sum to zero.
     """
-    # HINT: s(0) is not 0: leave out i == j (jnp.eye) before summing the rows.
+    # HINT: Springs between all pairs, weighted by the switch and by exp(θ_i + θ_j); the diagonal
+    # is minus the row sum.
+    # HINT: Chapter 11, "A smooth cutoff"; broadcasting for all distances and for θ[:, None] +
+    # θ[None, :]; s(0) is not 0: leave out i == j (jnp.eye) before summing the rows.
+    # HINT: k = jnp.where(jnp.eye(n, dtype=bool), 0.0, k); then jnp.diag(jnp.sum(k, axis=1)) - k
     # BEGIN SOLUTION
     R = jnp.asarray(R, dtype=jnp.float64)
     theta = jnp.asarray(log_scales, dtype=jnp.float64)
@@ -152,7 +158,11 @@ def gnm_pseudo_inverse(Gamma):
     Returns:
         Γ⁺, shape (N, N), float64: symmetric, Γ Γ⁺ Γ = Γ, Γ⁺ 1 = 0.
     """
-    # HINT: no eigendecomposition: jnp.linalg.inv (or solve) of Γ + c P0.
+    # HINT: The zero mode of Γ is known exactly (the uniform vector): fill it in, invert, and take
+    # it out again; no eigendecomposition, so the gradient is smooth.
+    # HINT: Chapter 11, "Zero modes without thresholds"; jnp.linalg.inv (or solve) of Γ + c P0 with
+    # P0 = 11ᵀ/N.
+    # HINT: X = jnp.linalg.inv(G + c * P0) - P0 / c; symmetrise.
     # BEGIN SOLUTION
     G = jnp.asarray(Gamma, dtype=jnp.float64)
     n = G.shape[0]
@@ -176,8 +186,11 @@ def bfactor_correlation(R, B_exp, cutoff, width, log_scales):
     Returns:
         r, float64 scalar in [-1, 1].
     """
-    # HINT: B = 8π² jnp.diag(gnm_pseudo_inverse(...)); r = Σ a b / sqrt(Σ a² Σ b²) with a, b
-    # the deviations of B and B_exp from their means.
+    # HINT: Predicted B-factors from the diagonal of Γ⁺, then the Pearson correlation with the
+    # experimental ones.
+    # HINT: Chapter 11, "Gradients of B-factors"; B = 8π² jnp.diag(gnm_pseudo_inverse(...)); r = Σ
+    # a b / sqrt(Σ a² Σ b²) with a, b the deviations from the means.
+    # HINT: a = B - jnp.mean(B); b = B_exp - jnp.mean(B_exp); then the formula.
     # BEGIN SOLUTION
     G = smooth_kirchhoff(R, cutoff, width, log_scales)
     B = 8.0 * jnp.pi**2 * jnp.diag(gnm_pseudo_inverse(G))
@@ -201,8 +214,11 @@ def correlation_gradient(R, B_exp, cutoff, width, log_scales):
     Returns:
         :class:`CorrelationGradient` (r, ∂r/∂r_c, ∂r/∂θ), float64.
     """
-    # HINT: jax.value_and_grad(bfactor_correlation, argnums=(2, 4)); pass the cutoff as a
-    # float64 array (jax.grad needs a float argument).
+    # HINT: Let JAX give the value and the gradient with respect to two of the arguments in one
+    # call.
+    # HINT: Chapter 11, "Gradients of B-factors"; jax.value_and_grad(f, argnums=(2, 4)); the cutoff
+    # must be a float64 array, not an int.
+    # HINT: r, (d_cutoff, d_theta) = jax.value_and_grad(bfactor_correlation, argnums=(2, 4))(...)
     # BEGIN SOLUTION
     value_and_grad = jax.value_and_grad(bfactor_correlation, argnums=(2, 4))
     r, (d_cutoff, d_theta) = value_and_grad(
@@ -233,8 +249,10 @@ def fit_log_scales(R, B_exp, cutoff, width, steps, learning_rate):
     Returns:
         :class:`FitResult` (θ after the last step, r at θ = 0, r at the fitted θ).
     """
-    # HINT: r_before: bfactor_correlation at θ = 0; each step: one correlation_gradient;
-    # r_after: bfactor_correlation once more after the last step (steps may be 0).
+    # HINT: Gradient ascent: start at θ = 0 and repeat θ ← θ + η ∂r/∂θ; report r before and after.
+    # HINT: Chapter 11, "Fitting springs to experimental B-factors"; one correlation_gradient per
+    # step; steps may be 0.
+    # HINT: theta = theta + learning_rate * g.d_log_scales inside a Python loop.
     # BEGIN SOLUTION
     R = jnp.asarray(R, dtype=jnp.float64)
     theta = jnp.zeros(R.shape[0], dtype=jnp.float64)

@@ -66,8 +66,9 @@ def spacing(x, dtype):
     """
     # HINT: Round x to the dtype first, then find its upper neighbour in that dtype: the
     # difference of the two is the gap.
-    # HINT: jnp.nextafter(a, b) gives the next representable number after a towards b, in
-    # a's dtype; jnp.asarray(x, dtype=jnp.dtype(dtype)) does the rounding.
+    # HINT: Chapter 1, "JAX computes in float32 unless told otherwise" (about 7 digits);
+    # jnp.nextafter(a, b) gives the next representable number after a towards b, in a's
+    # dtype; jnp.asarray(x, dtype=jnp.dtype(dtype)) does the rounding.
     # HINT: a = jnp.abs(jnp.asarray(x, dtype=jnp.dtype(dtype))); then
     # (jnp.nextafter(a, jnp.inf) - a), converted to float64.
     # BEGIN SOLUTION
@@ -121,7 +122,9 @@ def one_minus_cos(theta):
     """
     # HINT: A half-angle identity turns 1 - cos θ into a product, which has no
     # cancellation.
-    # HINT: 1 - cos θ = 2 sin²(θ/2); keep the dtype of theta (no jnp.float64 constant).
+    # HINT: Chapter 1, "A float32 pitfall you can see" shows the same cancellation; the
+    # identity 1 - cos θ = 2 sin²(θ/2) and jnp.sin; keep the dtype of theta (no float64
+    # constant: a Python number like 2 does not change the dtype).
     # HINT: s = jnp.sin(theta / 2); return 2 * s * s
     # BEGIN SOLUTION
     theta = jnp.asarray(theta)

@@ -152,5 +152,5 @@ def float32_rounding_error(R):
     # HINT: Round the coordinates to float32 and compare with the originals, in float64.
     # HINT: Chapter 1, "JAX computes in float32 unless told otherwise"; .astype(jnp.float32)
     # rounds, .astype(jnp.float64) converts back exactly.
-    # HINT: jnp.max(jnp.abs(R.astype(jnp.float32).astype(jnp.float64) - ...))
+    # HINT: R.astype(jnp.float32).astype(jnp.float64) - R, then the largest absolute value.
     raise NotImplementedError("ex02: float32_rounding_error not implemented yet")

@@ -116,7 +116,7 @@ def gnm_modes(Gamma):
     # HINT: Diagonalise Γ; the first eigenvalue (the uniform translation) is zero: drop it.
     # HINT: Chapter 8, "GNM: the Kirchhoff matrix, by hand"; jnp.linalg.eigh (ascending,
     # eigenvectors as columns).
-    # HINT: lam, U = jnp.linalg.eigh(Gamma); keep lam[1:] and U[:, 1:].
+    # HINT: lam, U = jnp.linalg.eigh(...); then slice off the first eigenpair.
     raise NotImplementedError("ex08: gnm_modes not implemented yet")
 
 

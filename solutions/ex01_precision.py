@@ -42,8 +42,8 @@ def to_float64(x):
         A JAX array of dtype float64, the same shape as x, holding exactly the values of x
         (a NumPy float64 input comes back bit for bit: no detour through float32).
     """
-    # HINT: The dtype of an array is chosen when it is made; ask for float64 explicitly
-    # instead of letting JAX pick its default.
+    # HINT: The dtype of an array is chosen when it is made; ask for float64 explicitly instead of
+    # letting JAX pick its default.
     # HINT: Chapter 1, "The modern way": jnp.asarray takes a dtype= argument.
     # HINT: return jnp.asarray(x, dtype=...)
     # BEGIN SOLUTION
@@ -64,13 +64,13 @@ def spacing(x, dtype):
         The gaps, same shape as x, returned as float64 (a float32 gap is exactly
         representable in float64).
     """
-    # HINT: Round x to the dtype first, then find its upper neighbour in that dtype: the
-    # difference of the two is the gap.
+    # HINT: Round x to the dtype first, then find its upper neighbour in that dtype: the difference
+    # of the two is the gap.
     # HINT: Chapter 1, "JAX computes in float32 unless told otherwise" (about 7 digits);
-    # jnp.nextafter(a, b) gives the next representable number after a towards b, in a's
-    # dtype; jnp.asarray(x, dtype=jnp.dtype(dtype)) does the rounding.
-    # HINT: a = jnp.abs(jnp.asarray(x, dtype=jnp.dtype(dtype))); then
-    # (jnp.nextafter(a, jnp.inf) - a), converted to float64.
+    # jnp.nextafter(a, b) gives the next representable number after a towards b, in a's dtype;
+    # jnp.asarray(x, dtype=jnp.dtype(dtype)) does the rounding.
+    # HINT: a = jnp.abs(jnp.asarray(x, dtype=jnp.dtype(dtype))); the gap is jnp.nextafter(a, ...) -
+    # a.
     # BEGIN SOLUTION
     a = jnp.abs(jnp.asarray(x, dtype=jnp.dtype(dtype)))
     return (jnp.nextafter(a, jnp.asarray(jnp.inf, a.dtype)) - a).astype(jnp.float64)
@@ -95,12 +95,12 @@ def second_difference_cos(x, h, dtype):
         The difference quotient as a float64 scalar (shape ()): the ``dtype`` result,
         converted at the very end.
     """
-    # HINT: Convert x and h to the requested dtype before any arithmetic; JAX keeps the
-    # dtype of its inputs through cos, + and /.
-    # HINT: Chapter 1, "A float32 pitfall you can see": the same formula with NumPy;
-    # here use jnp.asarray(v, dtype=jnp.dtype(dtype)) and jnp.cos.
-    # HINT: x, h = (jnp.asarray(v, dtype=jnp.dtype(dtype)) for v in (x, h)); compute the
-    # quotient, then .astype(jnp.float64).
+    # HINT: Convert x and h to the requested dtype before any arithmetic; JAX keeps the dtype of
+    # its inputs through cos, + and /.
+    # HINT: Chapter 1, "A float32 pitfall you can see": the same formula with NumPy; here use
+    # jnp.asarray(v, dtype=jnp.dtype(dtype)) and jnp.cos.
+    # HINT: x, h = (jnp.asarray(v, dtype=jnp.dtype(dtype)) for v in (x, h)); compute the quotient,
+    # then .astype(jnp.float64).
     # BEGIN SOLUTION
     x, h = (jnp.asarray(v, dtype=jnp.dtype(dtype)) for v in (x, h))
     d2 = (jnp.cos(x + h) - 2 * jnp.cos(x) + jnp.cos(x - h)) / (h * h)
@@ -120,12 +120,11 @@ def one_minus_cos(theta):
     Returns:
         1 - cos θ, same shape and same dtype as theta, relative error a few ε of that dtype.
     """
-    # HINT: A half-angle identity turns 1 - cos θ into a product, which has no
-    # cancellation.
-    # HINT: Chapter 1, "A float32 pitfall you can see" shows the same cancellation; the
-    # identity 1 - cos θ = 2 sin²(θ/2) and jnp.sin; keep the dtype of theta (no float64
-    # constant: a Python number like 2 does not change the dtype).
-    # HINT: s = jnp.sin(theta / 2); return 2 * s * s
+    # HINT: A half-angle identity turns 1 - cos θ into a product, which has no cancellation.
+    # HINT: Chapter 1, "A float32 pitfall you can see" shows the same cancellation; the identity 1
+    # - cos θ = 2 sin²(θ/2) and jnp.sin; keep the dtype of theta (no float64 constant: a Python
+    # number like 2 does not change the dtype).
+    # HINT: s = jnp.sin(theta / 2); then 2 times the square of s.
     # BEGIN SOLUTION
     theta = jnp.asarray(theta)
     s = jnp.sin(theta / 2)

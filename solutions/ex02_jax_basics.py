@@ -167,7 +167,7 @@ def float32_rounding_error(R):
     # HINT: Round the coordinates to float32 and compare with the originals, in float64.
     # HINT: Chapter 1, "JAX computes in float32 unless told otherwise"; .astype(jnp.float32)
     # rounds, .astype(jnp.float64) converts back exactly.
-    # HINT: jnp.max(jnp.abs(R.astype(jnp.float32).astype(jnp.float64) - ...))
+    # HINT: R.astype(jnp.float32).astype(jnp.float64) - R, then the largest absolute value.
     # BEGIN SOLUTION
     R = jnp.asarray(R, dtype=jnp.float64)
     return jnp.max(jnp.abs(R.astype(jnp.float32).astype(jnp.float64) - R))

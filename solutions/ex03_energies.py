@@ -81,7 +81,7 @@ def bond_energy(R, bonds, k, r0):
     # HINT: A bond energy is a spring energy of the bond lengths: reuse pair_distances.
     # HINT: Chapter 3, "Lifting and summing: water by hand": a term evaluated on all bonds at once,
     # then summed.
-    # HINT: jnp.sum(0.5 * k * (pair_distances(R, bonds) - r0) ** 2)
+    # HINT: jnp.sum(0.5 * k * (... - r0) ** 2) with the lengths from pair_distances.
     # BEGIN SOLUTION
     r = pair_distances(R, bonds)
     return jnp.sum(0.5 * k * (r - r0) ** 2)
@@ -155,7 +155,7 @@ def angle_energy(R, triples, k, theta0):
     """
     # HINT: A harmonic term in the angle, summed over all angles: reuse bond_angles.
     # HINT: Chapter 3, "Lifting and summing: water by hand".
-    # HINT: jnp.sum(0.5 * k * (bond_angles(R, triples) - ...) ** 2)
+    # HINT: jnp.sum(0.5 * k * (... - theta0) ** 2) with the angles from bond_angles.
     # BEGIN SOLUTION
     return jnp.sum(0.5 * k * (bond_angles(R, triples) - theta0) ** 2)
     # END SOLUTION

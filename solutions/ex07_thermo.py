@@ -88,7 +88,8 @@ def internal_energy(wavenumbers, T):
     # HINT: Zero-point energy plus, for each mode, R T x / (e^x - 1) with x = h c ν̃ / (k_B T).
     # HINT: Chapter 7, "Check 1: the closed forms, written out with NumPy"; _reduced gives (used,
     # x); 1 / (e^x - 1) is jnp.exp(-x) / -jnp.expm1(-x) (accurate for large and small x).
-    # HINT: thermal = GAS_CONSTANT * T * x * jnp.exp(-x) / -jnp.expm1(-x); sum it where used.
+    # HINT: thermal = GAS_CONSTANT * T * x * (the stable 1 / (e^x - 1)); sum it where used and add
+    # zero_point_energy(wavenumbers).
     # BEGIN SOLUTION
     used, x = _reduced(wavenumbers, T)
     thermal = GAS_CONSTANT * T * x * jnp.exp(-x) / -jnp.expm1(-x)
@@ -130,7 +131,7 @@ def heat_capacity(wavenumbers, T):
     # HINT: Per mode: C_V/R = x² e^x / (e^x - 1)², i.e. (x e^(-x/2) / (1 - e^-x))².
     # HINT: Chapter 7, "Heat capacity and entropy from 10 K to 3000 K"; the second form never
     # overflows; -jnp.expm1(-x) for 1 - e^-x.
-    # HINT: per_mode = (x * jnp.exp(-0.5 * x) / -jnp.expm1(-x)) ** 2
+    # HINT: per_mode = (x * jnp.exp(-0.5 * x) / ...) ** 2; sum it where used, times GAS_CONSTANT.
     # BEGIN SOLUTION
     used, x = _reduced(wavenumbers, T)
     per_mode = (x * jnp.exp(-0.5 * x) / -jnp.expm1(-x)) ** 2

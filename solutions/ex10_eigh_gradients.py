@@ -53,11 +53,11 @@ def eigenvalue_derivative(H, dH, i):
     Returns:
         dλ_i = d/dt λ_i(H + t dH) at t = 0, a float64 scalar.
     """
-    # HINT: First-order perturbation theory: the eigenvector does not need to change to
-    # first order; only the expectation value of dH in the eigenvector matters.
-    # HINT: Chapter 10, "The sensitivity of a mode to each spring"; jnp.linalg.eigh(H)
-    # returns (eigenvalues, V) with the eigenvectors as the columns of V.
-    # HINT: v = V[:, i]; return v @ dH @ v
+    # HINT: First-order perturbation theory: the eigenvector does not need to change to first
+    # order; only the expectation value of dH in the eigenvector matters.
+    # HINT: Chapter 10, "The sensitivity of a mode to each spring"; jnp.linalg.eigh(H) returns
+    # (eigenvalues, V) with the eigenvectors as the columns of V.
+    # HINT: v = V[:, i] (a column of V); the derivative is a quadratic form in v.
     # BEGIN SOLUTION
     H = jnp.asarray(H, dtype=jnp.float64)
     dH = jnp.asarray(dH, dtype=jnp.float64)
@@ -78,9 +78,9 @@ def eigenvalue_gradient(H, i):
         The gradient, shape (n, n), float64 (it equals v_i v_iᵀ).
     """
     # HINT: Write λ_i as a function of the matrix and let JAX differentiate it.
-    # HINT: Chapter 10, "The sensitivity of a mode to each spring": jax.grad of a function
-    # H -> jnp.linalg.eigvalsh(H)[i].
-    # HINT: return jax.grad(lambda A: jnp.linalg.eigvalsh(A)[i])(H)
+    # HINT: Chapter 10, "The sensitivity of a mode to each spring": jax.grad of a function H ->
+    # jnp.linalg.eigvalsh(H)[i].
+    # HINT: jax.grad(lambda A: ...)(H), where the lambda returns one eigenvalue of A.
     # BEGIN SOLUTION
     H = jnp.asarray(H, dtype=jnp.float64)
     return jax.grad(lambda A: jnp.linalg.eigvalsh(A)[i])(H)
@@ -104,11 +104,11 @@ def degenerate_eigenvalue_derivatives(H, dH, first, count):
     Returns:
         The d derivatives, ascending, shape (d,), float64.
     """
-    # HINT: Inside a degenerate eigenspace the "right" eigenvectors are those that
-    # diagonalise the perturbation: solve a small eigenvalue problem in that space.
-    # HINT: Chapter 10; take Vc = V[:, first:first + count] from jnp.linalg.eigh(H) and
-    # project dH onto it (Vc.T @ dH @ Vc, shape (d, d)).
-    # HINT: return jnp.linalg.eigvalsh(Vc.T @ dH @ Vc)  (not its diagonal)
+    # HINT: Inside a degenerate eigenspace the "right" eigenvectors are those that diagonalise the
+    # perturbation: solve a small eigenvalue problem in that space.
+    # HINT: Chapter 10; take Vc = V[:, first:first + count] from jnp.linalg.eigh(H) and project dH
+    # onto it (Vc.T @ dH @ Vc, shape (d, d)).
+    # HINT: the answer is jnp.linalg.eigvalsh of a d × d matrix (not its diagonal).
     # BEGIN SOLUTION
     H = jnp.asarray(H, dtype=jnp.float64)
     dH = jnp.asarray(dH, dtype=jnp.float64)
@@ -135,12 +135,12 @@ def fluctuation_and_gradient(n, pairs, k, j):
     Returns:
         (f_j, ∂f_j/∂k): a float64 scalar and an array of shape (P,), float64.
     """
-    # HINT: Write f_j as a JAX function of k alone (build Γ, invert with the known zero mode
-    # added, read the diagonal entry) and ask JAX for its value and gradient together.
-    # HINT: Chapter 10, "Which springs would improve the B-factors?": jax.value_and_grad;
-    # Γ from k with .at[].add on index arrays (chapter 3), then jnp.linalg.inv(Γ + uuᵀ).
-    # HINT: G = jnp.zeros((n, n)).at[a, a].add(k).at[b, b].add(k).at[a, b].add(-k)
-    # .at[b, a].add(-k) with a, b = pairs[:, 0], pairs[:, 1]; J = jnp.full((n, n), 1 / n).
+    # HINT: Write f_j as a JAX function of k alone (build Γ, invert with the known zero mode added,
+    # read the diagonal entry) and ask JAX for its value and gradient together.
+    # HINT: Chapter 10, "Which springs would improve the B-factors?": jax.value_and_grad; Γ from k
+    # with .at[].add on index arrays (chapter 3), then jnp.linalg.inv(Γ + uuᵀ).
+    # HINT: G = jnp.zeros((n, n)).at[a, a].add(k).at[b, b].add(k).at[a, b].add(-k) .at[b,
+    # a].add(-k) with a, b = pairs[:, 0], pairs[:, 1]; J = jnp.full((n, n), 1 / n).
     # BEGIN SOLUTION
     pairs = jnp.asarray(pairs)
     a, b = pairs[:, 0], pairs[:, 1]

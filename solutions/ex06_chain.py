@@ -46,7 +46,11 @@ def chain_hessian(n, k):
     Returns:
         K, shape (n, n), float64, kcal/mol/Å²: rows sum to zero.
     """
-    # HINT: an end mass has one spring, an interior mass two.
+    # HINT: Each mass is pulled by its neighbours: the matrix is tridiagonal; an end mass has one
+    # spring, an interior mass two.
+    # HINT: Chapter 6, "Autodiff Hessian vs the dispersion relation"; jnp.diag(v, 1) puts v on the
+    # first superdiagonal; .at[0].set(...) changes one entry.
+    # HINT: diag = jnp.full(n, 2.0 * k).at[0].set(k).at[-1].set(k); off-diagonals -k.
     # BEGIN SOLUTION
     off = -k * jnp.ones(n - 1)
     diag = jnp.full(n, 2.0 * k).at[0].set(k).at[-1].set(k)
@@ -65,6 +69,10 @@ def chain_eigenvalues(n, k, m):
     Returns:
         ω², shape (n,), float64, kcal/mol/Å²/amu, ascending (the first is ~0).
     """
+    # HINT: Equal masses: the eigenvalues of H / m are the squared angular frequencies.
+    # HINT: Chapter 6, "Autodiff Hessian vs the dispersion relation"; jnp.linalg.eigvalsh
+    # (ascending).
+    # HINT: jnp.linalg.eigvalsh(chain_hessian(n, k) / ...)
     # BEGIN SOLUTION
     return jnp.linalg.eigvalsh(chain_hessian(n, k) / m)
     # END SOLUTION
@@ -84,7 +92,11 @@ def ring_eigenvalues(n, k, m):
     Returns:
         ω², shape (n,), float64, kcal/mol/Å²/amu, ascending.
     """
-    # HINT: jnp.roll(jnp.eye(n), 1, axis=1) is the shift to the next neighbour.
+    # HINT: In a ring the last mass is joined to the first: every mass has two springs, and the
+    # coupling wraps around.
+    # HINT: Chapter 6, "Mode shapes are standing waves"; jnp.roll(jnp.eye(n), 1, axis=1) is the
+    # shift to the next neighbour.
+    # HINT: shift = jnp.roll(jnp.eye(n), 1, axis=1); K = k * (2 * jnp.eye(n) - shift - ...)
     # BEGIN SOLUTION
     shift = jnp.roll(jnp.eye(n), 1, axis=1)
     K = k * (2.0 * jnp.eye(n) - shift - shift.T)
@@ -104,6 +116,11 @@ def dispersion(q, k, m, a):
     Returns:
         ω, same shape as q, float64, sqrt(kcal/mol/Å²/amu).
     """
+    # HINT: Insert a plane wave into the equation of motion of the infinite chain: ω(q) = 2
+    # sqrt(k/m) |sin(q a / 2)|.
+    # HINT: Chapter 6, "Autodiff Hessian vs the dispersion relation"; jnp.abs and jnp.sin,
+    # elementwise over q.
+    # HINT: 2.0 * jnp.sqrt(k / m) * jnp.abs(...)
     # BEGIN SOLUTION
     q = jnp.asarray(q, dtype=jnp.float64)
     return 2.0 * jnp.sqrt(k / m) * jnp.abs(jnp.sin(0.5 * q * a))
@@ -122,7 +139,11 @@ def group_velocity(q, k, m, a):
     Returns:
         dω/dq, shape (Q,), float64, Å · sqrt(kcal/mol/Å²/amu).
     """
-    # HINT: jax.vmap(jax.grad(dispersion), in_axes=(0, None, None, None)).
+    # HINT: The group velocity is dω/dq at every q: differentiate the dispersion of one q, then map
+    # over the array of q.
+    # HINT: Chapter 2 (grad and vmap): jax.grad of dispersion, then jax.vmap with in_axes=(0, None,
+    # None, None); q must be a float array.
+    # HINT: jax.vmap(jax.grad(dispersion), in_axes=(0, None, None, None))(...)
     # BEGIN SOLUTION
     q = jnp.asarray(q, dtype=jnp.float64)
     return jax.vmap(jax.grad(dispersion), in_axes=(0, None, None, None))(q, k, m, a)

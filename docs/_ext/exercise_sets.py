@@ -2,15 +2,17 @@
 
 Usage in a MyST chapter::
 
-    ```{exercise-set} ex02_energies
+    ```{exercise-set} ex03_energies
     ```
 
-renders, from ``exercises/ex02_energies.py`` (the stub students edit): the brief (the module
+renders, from ``exercises/ex03_energies.py`` (the stub students edit): the brief (the module
 docstring), then for each name in the stub's ``__all__`` the stub itself (signature,
 docstring, hint comments, ``raise NotImplementedError``) through ``literalinclude
-:pyobject:`` (never pasted), and its hints (``# HINT:`` comments) in a tip box.
+:pyobject:`` (never pasted), and its hints (``# HINT:`` comments) as a ladder of nested,
+collapsed dropdowns: the first names the idea, the second (opened from inside the first)
+where to look, the last part of the code; a reader opens one level at a time.
 
-Solutions come from ``solutions/ex02_energies.py`` and are emitted **only** when Sphinx runs
+Solutions come from ``solutions/ex03_energies.py`` and are emitted **only** when Sphinx runs
 with the ``instructor`` tag (``sphinx-build -t instructor``), inside a dropdown. In the
 student build the solution file is never read, so no solution text can reach the pages, the
 search index, ``_sources`` or the downloads; the site tests check that.
@@ -73,16 +75,64 @@ def _stub_names(tree: ast.Module) -> list[str]:
 
 
 def _hints(source: str, tree: ast.Module, name: str) -> list[str]:
+    """The hint ladder of one function: one string per level.
+
+    A level starts at a ``# HINT:`` comment; the comment lines right below it (until the next
+    ``# HINT:`` or the first line of code) continue it.
+    """
     lines = source.splitlines()
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name == name:
-            body = lines[node.lineno - 1 : node.end_lineno]
-            return [
-                ln.strip()[len("# HINT:") :].strip()
-                for ln in body
-                if ln.strip().startswith("# HINT:")
-            ]
+            levels: list[str] = []
+            inside = False
+            for ln in lines[node.lineno - 1 : node.end_lineno]:
+                s = ln.strip()
+                if s.startswith("# HINT:"):
+                    levels.append(s[len("# HINT:") :].strip())
+                    inside = True
+                elif inside and s.startswith("#"):
+                    levels[-1] += " " + s[1:].strip()
+                else:
+                    inside = False
+            return levels
     return []
+
+
+#: Titles of the hint levels (a ladder: the idea, then where to look, then part of a line).
+HINT_TITLES = ("Hint 1: the idea", "Hint 2: where to look", "Hint 3: part of the code")
+
+
+def escape_hint(text: str) -> str:
+    """A hint comment as reST text: every character that reST could read as markup escaped.
+
+    Hints are plain text and partial lines of Python (``x**2``, ``a_b``, backticks), so
+    ``* _ ` |`` and backslashes are all taken literally.
+    """
+    return re.sub(r"([\\*_`|])", r"\\\1", text)
+
+
+def hint_ladder(hints: list[str]) -> list[str]:
+    """reST for a hint ladder: nested, collapsed dropdowns, so each level opens on its own.
+
+    Args:
+        hints: the levels, from :func:`_hints`.
+
+    Returns:
+        reST lines (empty for no hints).
+    """
+    rst: list[str] = []
+    for level, text in enumerate(hints):
+        pad = "   " * level
+        title = HINT_TITLES[level] if level < len(HINT_TITLES) else f"Hint {level + 1}"
+        rst += [
+            f"{pad}.. dropdown:: {title}",
+            f"{pad}   :icon: light-bulb",
+            f"{pad}   :color: info",
+            "",
+            f"{pad}   {escape_hint(text)}",
+            "",
+        ]
+    return rst
 
 
 def _is_myst(directive: SphinxDirective) -> bool:
@@ -133,10 +183,7 @@ class ExerciseSet(SphinxDirective):
                 f"   :pyobject: {name}",
                 "",
             ]
-            hints = _hints(source, tree, name)
-            if hints:
-                rst += [".. admonition:: Hints", "   :class: tip", ""]
-                rst += [f"   - {escape_plain(h)}" for h in hints] + [""]
+            rst += hint_ladder(_hints(source, tree, name))
             if instructor:
                 solution = ROOT / "solutions" / f"{module}.py"
                 self.env.note_dependency(str(solution))
@@ -161,4 +208,4 @@ class ExerciseSet(SphinxDirective):
 def setup(app):
     app.add_directive("exercise-set", ExerciseSet)
     # Bump env_version when the generated markup changes: it forces a re-read of the chapters.
-    return {"env_version": 3, "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"env_version": 4, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -8,7 +8,7 @@ The course:
   material (catalog of Refs, checks, strategies, references) lives in its support package.
 * :mod:`~jaxnm_course.grading.plugin`: the pytest plugin of ``pytest exercises`` (``--course``,
   ``--target``, points, the final points table, ``--results-json``).
-* :mod:`~jaxnm_course.grading.target`: ``load("ex03_hessians")``, the only way tests reach the
+* :mod:`~jaxnm_course.grading.target`: ``load("ex04_hessians")``, the only way tests reach the
   code under test.
 * :mod:`~jaxnm_course.grading.stubs`: generates the exercise stubs from ``solutions/``.
 * :mod:`~jaxnm_course.grading.release`: the student release (no instructor material).

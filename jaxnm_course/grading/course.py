@@ -19,8 +19,8 @@ A course is a folder holding ``exercises/course.toml``::
     catalog = "jaxnm_exercises.catalog"   # the module defining ``Ref`` (optional)
 
     [[set]]
-    id = "ex01"                    # the pytest marker and the gradebook column
-    module = "ex01_jax_basics"     # <module>.py (stub, solution); tests test_<module>.py
+    id = "ex02"                    # the pytest marker and the gradebook column
+    module = "ex02_jax_basics"     # <module>.py (stub, solution); tests test_<module>.py
     title = "JAX essentials"
     chapter = "chapters/02_jax_for_scientists"
 
@@ -69,7 +69,7 @@ class ExerciseSet(NamedTuple):
 
     Attributes:
         id: the set's label (pytest marker, gradebook column), e.g. ``"ex03"``.
-        module: the module students edit, e.g. ``"ex03_hessians"`` (``<module>.py`` in
+        module: the module students edit, e.g. ``"ex04_hessians"`` (``<module>.py`` in
             ``exercises/`` and ``solutions/``; tests ``test_<module>.py``).
         title: the set's title in the points table and the gradebook.
         chapter: the docs page presenting the set (``""`` when none).

@@ -4,7 +4,7 @@ A mutant is a folder ``<mutants>/<set id>_<name>/`` (the mutants folder that the
 declares, ``tests/course/mutants`` here) holding ``mutant.toml``::
 
     description = "masses not square-rooted in the mass weighting"
-    file = "ex04_normal_modes.py"
+    file = "ex05_normal_modes.py"
 
     [[edit]]
     old = '''inv_sqrt = 1.0 / jnp.sqrt(jnp.repeat(m, 3))'''

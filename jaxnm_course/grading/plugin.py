@@ -14,7 +14,7 @@ Loaded by ``exercises/conftest.py`` (``pytest_plugins = ["jaxnm_course.grading.p
   ``[points] default``). A test file ``test_<module>.py`` of a declared set (in the visible
   or the hidden tests) gets the set's marker, e.g. ``ex04`` (so ``pytest exercises -m ex04``
   runs one set), and the set's title; other test files are not graded.
-* At the end: a points table, one line per set (``ex03 Hessians by autodiff: 14/20 visible
+* At the end: a points table, one line per set (``ex04 Hessians by autodiff: 14/20 visible
   points``), the total and the number of sets not attempted. A test whose exercise function
   still raises ``NotImplementedError`` is "not attempted": one line, no traceback. A failing
   test shows a short report (:mod:`jaxnm_course.grading.explain`): the message (what was

@@ -136,7 +136,7 @@ def load(name: str) -> RemoteModule:
     the submission share one worker.
 
     Args:
-        name: module name such as ``"ex03_hessians"``.
+        name: module name such as ``"ex04_hessians"``.
 
     Returns:
         The proxy.

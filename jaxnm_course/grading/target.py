@@ -1,6 +1,6 @@
 """Where the exercise tests find the code under test: ``load(name)``.
 
-Tests never ``import ex03_hessians``; they call ``ex = load("ex03_hessians")`` and then
+Tests never ``import ex04_hessians``; they call ``ex = load("ex04_hessians")`` and then
 ``ex.hessian(...)``. In student mode (the default) ``load`` returns a lazy view of the module
 ``<target>/<name>.py``, where the target folder is chosen by ``pytest exercises --target
 exercises|solutions|PATH`` (default ``exercises``). The module is imported on first use, so
@@ -124,7 +124,7 @@ class _LazyModule:
 
 
 def load(name: str) -> Any:
-    """The exercise module ``name`` (e.g. ``"ex03_hessians"``) of the current target.
+    """The exercise module ``name`` (e.g. ``"ex04_hessians"``) of the current target.
 
     Args:
         name: module name without ``.py``.

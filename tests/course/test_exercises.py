@@ -56,20 +56,20 @@ def rounds(mutants):
 
 
 def partial_target(folder: Path) -> Path:
-    """The stubs with ex01's spring_energy filled in and ex02 broken (a syntax error)."""
+    """The stubs with ex02's spring_energy filled in and ex03 broken (a syntax error)."""
     folder.mkdir()
     for p in EXERCISES.glob("ex[0-9]*_*.py"):
         (folder / p.name).write_text(p.read_text())
-    ex01 = (
-        (folder / "ex01_jax_basics.py")
+    ex02 = (
+        (folder / "ex02_jax_basics.py")
         .read_text()
         .replace(
-            'raise NotImplementedError("ex01: spring_energy not implemented yet")',
+            'raise NotImplementedError("ex02: spring_energy not implemented yet")',
             "return jnp.sum(0.5 * k * (jnp.asarray(r) - r0) ** 2)",
         )
     )
-    (folder / "ex01_jax_basics.py").write_text(ex01)
-    (folder / "ex02_energies.py").write_text("def pair_distances(R, pairs)\n    return R\n")
+    (folder / "ex02_jax_basics.py").write_text(ex02)
+    (folder / "ex03_energies.py").write_text("def pair_distances(R, pairs)\n    return R\n")
     return folder
 
 
@@ -80,7 +80,7 @@ def sessions(tmp_path_factory):
     jobs = {
         "solutions": ("solutions", (), ("exercises", "hidden_tests")),
         "stubs": ("exercises", (), ("exercises",)),
-        "partial": (partial_target(base / "partial"), ("-m", "ex01 or ex02"), ("exercises",)),
+        "partial": (partial_target(base / "partial"), ("-m", "ex02 or ex03"), ("exercises",)),
     }
     fast = ("--hypothesis-profile", "grading-fast")
     for n, group in enumerate(rounds(MUTANTS)):
@@ -116,8 +116,8 @@ def mutant_runs(sessions):
     return results
 
 
-def test_ten_sets_with_stubs_visible_and_hidden_tests():
-    assert SETS == [f"ex{n:02d}" for n in range(1, 11)]
+def test_eleven_sets_one_per_chapter_with_stubs_visible_and_hidden_tests():
+    assert SETS == [f"ex{n:02d}" for n in range(1, 12)]
     for path in SOLUTIONS.glob("ex[0-9][0-9]_*.py"):
         assert (EXERCISES / path.name).is_file(), f"no stub for {path.name}"
         assert (EXERCISES / f"test_{path.name}").is_file(), f"no visible tests for {path.name}"
@@ -150,7 +150,7 @@ def test_stubs_score_zero_with_a_clean_table(stubs_run):
         assert t["message"].startswith(t["exercise"] + ": ")
         assert t["message"].endswith("not implemented yet")
     total = sum(t["max_points"] for t in results["totals"].values())
-    assert f"total: 0/{total:g} visible points, 10 sets not attempted" in text, text[-3000:]
+    assert f"total: 0/{total:g} visible points, 11 sets not attempted" in text, text[-3000:]
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[m.name for m in MUTANTS])
@@ -164,9 +164,9 @@ def test_every_mutant_loses_points_in_its_own_set(mutant, mutant_runs):
     assert all(t["outcome"] in ("passed", "failed") for t in lost), lost
 
 
-def test_each_set_has_at_least_two_mutants():
+def test_each_set_has_at_least_three_mutants():
     for ex in SETS:
-        assert sum(m.exercise == ex for m in MUTANTS) >= 2, ex
+        assert sum(m.exercise == ex for m in MUTANTS) >= 3, ex
 
 
 def test_regenerating_the_stubs_is_a_no_op():
@@ -217,17 +217,17 @@ def test_mutant_edits_must_match_exactly_once():
 
 
 def test_partial_work_scores_and_broken_files_are_errors_not_crashes(sessions):
-    """A student fills in one function of ex01 and breaks ex02: the session still runs."""
+    """A student fills in one function of ex02 and breaks ex03: the session still runs."""
     code, results, text = sessions["partial"]
     assert code == 1, text[-3000:]
     by_name = {t["name"]: t for t in results["tests"]}
     energy_tests = [t for n, t in by_name.items() if n.startswith("test_spring_energy")]
     assert energy_tests
     assert all(t["outcome"] == "passed" for t in energy_tests)
-    assert 0 < results["totals"]["ex01"]["points"] < results["totals"]["ex01"]["max_points"]
-    ex02 = [t for t in results["tests"] if t["exercise"] == "ex02"]
-    assert ex02
-    assert all(t["outcome"] == "error" for t in ex02), ex02
-    assert "SyntaxError" in ex02[0]["message"]
+    assert 0 < results["totals"]["ex02"]["points"] < results["totals"]["ex02"]["max_points"]
+    ex03 = [t for t in results["tests"] if t["exercise"] == "ex03"]
+    assert ex03
+    assert all(t["outcome"] == "error" for t in ex03), ex03
+    assert "SyntaxError" in ex03[0]["message"]
     assert "total: " in text
     assert "0 sets not attempted" in text

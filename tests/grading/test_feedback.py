@@ -61,8 +61,8 @@ def _report(output: str, test: str) -> str:
     return match.group(1)
 
 
-EX01_MISTAKES = {
-    "ex01_jax_basics": [
+EX02_MISTAKES = {
+    "ex02_jax_basics": [
         # a wrong value (the factor 1/2 forgotten): the failure is in the test's check
         ("return jnp.sum(0.5 * k * (r - r0) ** 2)", "return jnp.sum(k * (r - r0) ** 2)"),
         # NumPy on a tracer, raised in the student's code
@@ -86,25 +86,25 @@ EX01_MISTAKES = {
 
 
 @pytest.fixture(scope="module")
-def ex01(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    course = _course_with(tmp_path_factory.mktemp("ex01"), EX01_MISTAKES)
-    return course, _pytest(course, "-m", "ex01")
+def ex02(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    course = _course_with(tmp_path_factory.mktemp("ex02"), EX02_MISTAKES)
+    return course, _pytest(course, "-m", "ex02")
 
 
 @pytest.mark.slow
-def test_a_wrong_value_names_the_test_line_and_not_your_code(ex01):
-    report = _report(ex01[1], "test_spring_energy_matches_the_formula")
+def test_a_wrong_value_names_the_test_line_and_not_your_code(ex02):
+    report = _report(ex02[1], "test_spring_energy_matches_the_formula")
     assert "in your code" not in report  # the value is wrong; no line of the module raised
-    assert re.search(r"in the test: test_ex01_jax_basics\.py:\d+: checks\.close\(E,", report)
+    assert re.search(r"in the test: test_ex02_jax_basics\.py:\d+: checks\.close\(E,", report)
 
 
 @pytest.mark.slow
-def test_an_error_in_your_code_names_your_line_and_the_test_line(ex01):
-    report = _report(ex01[1], "test_spring_forces_are_minus_the_gradient")
+def test_an_error_in_your_code_names_your_line_and_the_test_line(ex02):
+    report = _report(ex02[1], "test_spring_forces_are_minus_the_gradient")
     assert re.search(
-        r"in your code: exercises/ex01_jax_basics\.py:\d+ \(<lambda>\): return -jax\.grad", report
+        r"in your code: exercises/ex02_jax_basics\.py:\d+ \(<lambda>\): return -jax\.grad", report
     )
-    assert re.search(r"in the test: test_ex01_jax_basics\.py:\d+: F = checks\.as_array", report)
+    assert re.search(r"in the test: test_ex02_jax_basics\.py:\d+: F = checks\.as_array", report)
 
 
 @pytest.mark.slow
@@ -117,32 +117,32 @@ def test_an_error_in_your_code_names_your_line_and_the_test_line(ex01):
         ("test_stretch_energy_keeps_float64_precision", "cast", "01_installing.md#JAX computes"),
     ],
 )
-def test_common_jax_mistakes_are_explained_with_the_chapter_section(ex01, test, words, section):
-    report = _report(ex01[1], test)
+def test_common_jax_mistakes_are_explained_with_the_chapter_section(ex02, test, words, section):
+    report = _report(ex02[1], test)
     assert "hint: " in report
     assert words in report
     assert f"see: docs/chapters/{section}" in report
 
 
 @pytest.mark.slow
-def test_importing_the_course_library_is_flagged_in_a_local_run(ex01):
+def test_importing_the_course_library_is_flagged_in_a_local_run(ex02):
     assert re.search(
-        r"warning: ex01: ex01_jax_basics\.py imports jaxnm_course; graded submissions may not",
-        ex01[1],
+        r"warning: ex02: ex02_jax_basics\.py imports jaxnm_course; graded submissions may not",
+        ex02[1],
     )
 
 
 @pytest.mark.slow
-def test_tb_long_shows_your_frames_in_context_and_no_locals(ex01):
-    course = ex01[0]
+def test_tb_long_shows_your_frames_in_context_and_no_locals(ex02):
+    course = ex02[0]
     k = ("-k", "spring_forces_are")
-    long = _pytest(course, "-m", "ex01", "--tb=long", *k)
+    long = _pytest(course, "-m", "ex02", "--tb=long", *k)
     report = _report(long, "test_spring_forces_are_minus_the_gradient")
-    assert re.search(r"ex01_jax_basics\.py:\d+ in spring_forces:\n", report)
+    assert re.search(r"ex02_jax_basics\.py:\d+ in spring_forces:\n", report)
     assert re.search(r"^>\s+\d+\s+return -jax\.grad", report, re.MULTILINE)
     assert "spring_energy.__doc__" not in report
     assert "site-packages" not in report
-    full = _pytest(course, "-m", "ex01", "--full-trace", "--showlocals", *k)
+    full = _pytest(course, "-m", "ex02", "--full-trace", "--showlocals", *k)
     # pytest's locals table (names padded to 10 columns: "item       = ...") is off for
     # exercise runs; a frame's arguments ("self = ...") are part of --full-trace
     assert not re.search(r"^\w{1,8} {2,}= ", full, re.MULTILINE)
@@ -152,9 +152,9 @@ def test_tb_long_shows_your_frames_in_context_and_no_locals(ex01):
 def test_a_syntax_error_is_reported_once_per_set_without_a_counterexample(tmp_path):
     course = _course_with(
         tmp_path,
-        {"ex01_jax_basics": [("return jnp.sum(0.5 * k * (r - r0) ** 2)", "return jnp.sum((")]},
+        {"ex02_jax_basics": [("return jnp.sum(0.5 * k * (r - r0) ** 2)", "return jnp.sum((")]},
     )
-    out = _pytest(course, "-m", "ex01")
+    out = _pytest(course, "-m", "ex02")
     failures = out.split("= FAILURES =", 1)[1].split("exercise points", 1)[0]
     assert failures.count("SyntaxError") == failures.count("TargetImportError") >= 8
     assert "Failing test case" not in failures
@@ -168,14 +168,14 @@ def test_jit_on_a_function_argument_is_translated_and_reported_once(tmp_path):
     course = _course_with(
         tmp_path,
         {
-            "ex03_hessians": [
+            "ex04_hessians": [
                 ("def hessian(energy, R):", "@jax.jit\ndef hessian(energy, R):"),
                 # a wrong value returned through the test file's helper student_hessian
                 ("return jax.jacfwd(jax.jacrev(flat))", "return 2 * jax.jacfwd(jax.jacrev(flat))"),
             ]
         },
     )
-    out = _pytest(course, "-m", "ex03", "-k", "hessian_is_symmetric or of_water or fwd_rev")
+    out = _pytest(course, "-m", "ex04", "-k", "hessian_is_symmetric or of_water or fwd_rev")
     first = _report(out, "test_hessian_is_symmetric")
     assert "catalog.Ref" not in out
     assert "hint: jax.jit was applied to a function that takes a function" in first
@@ -187,7 +187,7 @@ def test_jit_on_a_function_argument_is_translated_and_reported_once(tmp_path):
     # the helper student_hessian is the test's, not "your code"; the test's own line is shown
     helper = _report(out, "test_hessian_fwd_rev_matches_the_reference")
     assert "in your code" not in helper
-    assert re.search(r"in the test: test_ex03_hessians\.py:\d+: checks\.close\(", helper)
+    assert re.search(r"in the test: test_ex04_hessians\.py:\d+: checks\.close\(", helper)
 
 
 # -- fast checks -----------------------------------------------------------------------------

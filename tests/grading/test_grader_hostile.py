@@ -30,7 +30,7 @@ from hostile import builders
 
 pytestmark = pytest.mark.slow
 
-LIMITS = ["--call-timeout", "10", "--submission-timeout", "20", "--only", "ex01", "--workers", "2"]
+LIMITS = ["--call-timeout", "10", "--submission-timeout", "20", "--only", "ex02", "--workers", "2"]
 
 
 def _snapshot(out: Path) -> dict[str, str]:

@@ -82,7 +82,7 @@ def test_folder_submissions_skip_links(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
     (src / "ex01_x.py").write_text("x = 1\n")
-    (src / "stolen.py").symlink_to(ROOT / "solutions" / "ex01_jax_basics.py")
+    (src / "stolen.py").symlink_to(ROOT / "solutions" / "ex02_jax_basics.py")
     staged = batch.stage(src, tmp_path / "staged")
     assert sorted(p.name for p in staged.folder.iterdir()) == ["ex01_x.py"]
     assert staged.ignored == ("stolen.py (a link)",)
@@ -158,8 +158,8 @@ def test_release_has_no_instructor_material(tmp_path):
     out = tmp_path / "release"
     assert cli.main(["release", str(out)]) == 0
     names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
-    assert "exercises/ex01_jax_basics.py" in names
-    assert "exercises/test_ex01_jax_basics.py" in names
+    assert "exercises/ex02_jax_basics.py" in names
+    assert "exercises/test_ex02_jax_basics.py" in names
     assert "jaxnm_course/grading/plugin.py" in names
     assert "README.md" in names
     assert not any(
@@ -190,17 +190,17 @@ def test_release_scan_bites_on_a_leaked_solution_line(tmp_path):
     course = tmp_path / "course"
     for d in ("solutions", "exercises", "docs", "hidden_tests"):
         (course / d).mkdir(parents=True)
-    sol = (ROOT / "solutions" / "ex01_jax_basics.py").read_text()
-    (course / "solutions" / "ex01_jax_basics.py").write_text(sol)
-    (course / "exercises" / "ex01_jax_basics.py").write_text(
-        (ROOT / "exercises" / "ex01_jax_basics.py").read_text()
+    sol = (ROOT / "solutions" / "ex02_jax_basics.py").read_text()
+    (course / "solutions" / "ex02_jax_basics.py").write_text(sol)
+    (course / "exercises" / "ex02_jax_basics.py").write_text(
+        (ROOT / "exercises" / "ex02_jax_basics.py").read_text()
     )
     (course / "exercises" / "course.toml").write_text(
-        '[[set]]\nid = "ex01"\nmodule = "ex01_jax_basics"\ntitle = "JAX essentials"\n'
+        '[[set]]\nid = "ex02"\nmodule = "ex02_jax_basics"\ntitle = "JAX essentials"\n'
     )
     (course / "hidden_tests" / "test_ex01_x.py").write_text("def test_secret_check():\n    pass\n")
     leaked = release.solution_lines(course / "solutions", course / "exercises")
-    line = leaked["ex01_jax_basics.py"][0]
+    line = leaked["ex02_jax_basics.py"][0]
     (course / "docs" / "chapter.md").write_text(f"```python\n{line}\n```\n")
     (course / "docs" / "other.md").write_text("see test_secret_check\n")
     with pytest.raises(release.ReleaseLeak) as info:
@@ -218,8 +218,8 @@ def test_gradescope_bundle_grades_a_submission(tmp_path):
         names = set(z.namelist())
         mode = z.getinfo("run_autograder").external_attr >> 16
     assert {"setup.sh", "run_autograder", "grading.json"} <= names
-    assert "hidden_tests/test_ex01_jax_basics.py" in names
-    assert "exercises/test_ex01_jax_basics.py" in names
+    assert "hidden_tests/test_ex02_jax_basics.py" in names
+    assert "exercises/test_ex02_jax_basics.py" in names
     assert not any(n.startswith("solutions/") for n in names)
     assert mode & 0o111
     # Unpack as Gradescope would and run run_autograder on an uploaded solution.
@@ -230,14 +230,14 @@ def test_gradescope_bundle_grades_a_submission(tmp_path):
     cfg["call_timeout"], cfg["submission_timeout"] = 30, 120
     (root / "source" / "grading.json").write_text(json.dumps(cfg))
     for p in (root / "source" / "exercises").glob("test_ex*.py"):
-        if not p.name.startswith("test_ex01"):
-            p.unlink()  # keep the run short: set 01 only
+        if not p.name.startswith("test_ex02"):
+            p.unlink()  # keep the run short: set 02 only
     for p in (root / "source" / "hidden_tests").glob("test_ex*.py"):
-        if not p.name.startswith("test_ex01"):
+        if not p.name.startswith("test_ex02"):
             p.unlink()
     (root / "submission" / "upload").mkdir(parents=True)
-    (root / "submission" / "upload" / "ex01_jax_basics.py").write_text(
-        (ROOT / "solutions" / "ex01_jax_basics.py").read_text()
+    (root / "submission" / "upload" / "ex02_jax_basics.py").write_text(
+        (ROOT / "solutions" / "ex02_jax_basics.py").read_text()
     )
     env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable)
     r = subprocess.run(
@@ -256,22 +256,22 @@ def test_gradescope_bundle_grades_a_submission(tmp_path):
 
 @pytest.mark.slow
 def test_check_fails_when_a_solution_is_wrong(tmp_path):
-    """`jaxnm-grade check` on a course whose ex01 solution is a known mutant: exit 1."""
+    """`jaxnm-grade check` on a course whose ex02 solution is a known mutant: exit 1."""
     import shutil
     import tomllib
 
     course = tmp_path / "course"
     for d in ("exercises", "hidden_tests", "solutions"):
         (course / d).mkdir(parents=True)
-        for name in ("__init__.py", "conftest.py", "test_ex01_jax_basics.py"):
+        for name in ("__init__.py", "conftest.py", "test_ex02_jax_basics.py"):
             if (ROOT / d / name).is_file():
                 shutil.copy(ROOT / d / name, course / d / name)
     shutil.copy(ROOT / "pyproject.toml", course / "pyproject.toml")
-    shutil.copy(ROOT / "exercises" / "ex01_jax_basics.py", course / "exercises")
+    shutil.copy(ROOT / "exercises" / "ex02_jax_basics.py", course / "exercises")
     # The declaration and support package; the declared sets without test files are skipped.
     shutil.copy(ROOT / "exercises" / "course.toml", course / "exercises")
     shutil.copytree(ROOT / "exercises" / "support", course / "exercises" / "support")
-    mutant = tomllib.loads((ROOT / "tests/course/mutants/ex01_force_sign/mutant.toml").read_text())
+    mutant = tomllib.loads((ROOT / "tests/course/mutants/ex02_force_sign/mutant.toml").read_text())
     source = (ROOT / "solutions" / mutant["file"]).read_text()
     for edit in mutant["edit"]:
         assert edit["old"] in source

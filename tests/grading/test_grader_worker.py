@@ -19,7 +19,7 @@ import pytest
 from jaxnm_course.grading import errors, remote, sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
-SECRET = ROOT / "solutions" / "ex01_jax_basics.py"
+SECRET = ROOT / "solutions" / "ex02_jax_basics.py"
 TOKEN = f"/tmp/jaxnm-worker-test-{uuid.uuid4().hex}"
 
 ATTACKS = textwrap.dedent(
@@ -38,11 +38,11 @@ ATTACKS = textwrap.dedent(
 
     def read_secret_after_chdir():
         os.chdir(ROOT)
-        return open("solutions/ex01_jax_basics.py").read()
+        return open("solutions/ex02_jax_basics.py").read()
 
     def read_secret_by_dir_fd():
         fd = os.open(ROOT, os.O_RDONLY)
-        return os.read(os.open("solutions/ex01_jax_basics.py", os.O_RDONLY, dir_fd=fd), 100)
+        return os.read(os.open("solutions/ex02_jax_basics.py", os.O_RDONLY, dir_fd=fd), 100)
 
     def read_secret_with_pathlike():
         class P:

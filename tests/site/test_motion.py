@@ -144,7 +144,7 @@ def _repository(page: str) -> str:
 def test_exercise_sets_link_their_file(site: Path) -> None:
     page = (site / "chapters" / "08_proteins.html").read_text()
     repo = _repository(page)
-    assert f"{repo}/blob/main/exercises/ex07_gnm.py" in page
+    assert f"{repo}/blob/main/exercises/ex08_proteins.py" in page
     assert "index.html#start-students" in page
 
 

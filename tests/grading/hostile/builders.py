@@ -17,7 +17,7 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
-MODULE = "ex01_jax_basics.py"
+MODULE = "ex02_jax_basics.py"
 SOLUTION = ROOT / "solutions" / MODULE
 STUB = ROOT / "exercises" / MODULE
 FORGED = "FORGED-BY-A-SUBMISSION"
@@ -30,7 +30,7 @@ def functions() -> list[str]:
 
 
 def with_body(body: str, prelude: str = "", only: list[str] | None = None) -> str:
-    """A module defining every ex01 function (or ``only`` those) with the same body."""
+    """A module defining every ex02 function (or ``only`` those) with the same body."""
     out = [textwrap.dedent(prelude)]
     for name in only or functions():
         out.append(
@@ -92,7 +92,7 @@ def build_all(subs: Path, out: Path, token: str) -> dict[str, str | float | None
     )
     write(subs / "honest_noisy", noisy)
     bounds["honest_noisy"] = "full"
-    write(subs / "partial_honest", partial_source('raise NotImplementedError("ex01: todo")'))
+    write(subs / "partial_honest", partial_source('raise NotImplementedError("ex02: todo")'))
     bounds["partial_honest"] = "partial_reference"
     write(subs / "partial_exit", partial_source("import os\nos._exit(0)"))
     bounds["partial_exit"] = "partial"
@@ -133,17 +133,17 @@ def build_all(subs: Path, out: Path, token: str) -> dict[str, str | float | None
         "            make()\n"
         "    except BaseException:\n"
         "        pass\n"
-        "raise NotImplementedError('ex01: nothing done')"
+        "raise NotImplementedError('ex02: nothing done')"
     )
     forge = fmt(
         textwrap.dedent(
             """
         def _forge():
             import glob, json, os, time
-            fake = {"tests": [{"nodeid": "x", "exercise": "ex01", "title": "t", "name": "n",
+            fake = {"tests": [{"nodeid": "x", "exercise": "ex02", "title": "t", "name": "n",
                                "points": 1000, "max_points": 1, "outcome": "passed",
                                "visibility": "visible", "message": ""}],
-                    "totals": {"ex01": {"points": 1000, "max_points": 1, "title": "t"}}}
+                    "totals": {"ex02": {"points": 1000, "max_points": 1, "title": "t"}}}
             targets = ["@OUT@/grades.csv", "@MARKER@"]
             targets += glob.glob("@OUT@/*/results.json")
             targets += glob.glob("@OUT@/students/*/results.json")
@@ -242,7 +242,7 @@ def build_all(subs: Path, out: Path, token: str) -> dict[str, str | float | None
                         o.outcome = "passed"
             except BaseException:
                 pass
-            raise NotImplementedError("ex01: nothing done")
+            raise NotImplementedError("ex02: nothing done")
             """
         )
     )
@@ -256,17 +256,17 @@ def build_all(subs: Path, out: Path, token: str) -> dict[str, str | float | None
 
             def _spec():
                 spec = importlib.util.spec_from_file_location(
-                    "stolen", "@ROOT@/solutions/ex01_jax_basics.py")
+                    "stolen", "@ROOT@/solutions/ex02_jax_basics.py")
                 mod = importlib.util.module_from_spec(spec)
                 spec.loader.exec_module(mod)
                 return open(mod.__file__).read()
 
             for _try in (
-                lambda: open("@ROOT@/solutions/ex01_jax_basics.py").read(),
-                lambda: open("../../solutions/ex01_jax_basics.py").read(),
-                lambda: open(importlib.import_module("solutions.ex01_jax_basics").__file__).read(),
+                lambda: open("@ROOT@/solutions/ex02_jax_basics.py").read(),
+                lambda: open("../../solutions/ex02_jax_basics.py").read(),
+                lambda: open(importlib.import_module("solutions.ex02_jax_basics").__file__).read(),
                 _spec,
-                lambda: open("@ROOT@/hidden_tests/test_ex01_jax_basics.py").read() and None,
+                lambda: open("@ROOT@/hidden_tests/test_ex02_jax_basics.py").read() and None,
                 lambda: __import__("hidden_tests") and None,
                 lambda: os.listdir("@ROOT@/solutions") and None,
             ):

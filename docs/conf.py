@@ -92,7 +92,10 @@ nitpick_ignore = [
     # Annotations of third-party types with no page in the committed inventories.
     ("py:class", "scipy.sparse._base.sparray"),  # SciPy's private module paths, as
     ("py:class", "scipy.sparse._matrix.spmatrix"),  # typing prints them; not in its inventory
+    ("py:class", "scipy.sparse._csr.csr_array"),
     ("py:class", "matplotlib.figure.Figure"),  # no matplotlib inventory is committed
+    ("py:class", "matplotlib.animation.Animation"),
+    ("py:class", "matplotlib.animation.FuncAnimation"),
     # jax.Array's runtime class path, as typing prints it inside Callable[[Array], Array].
     ("py:class", "jax.jaxlib._jax.Array"),
     # Sphinx renders ``ArrayLike | None`` under autodoc_type_aliases as a forward reference

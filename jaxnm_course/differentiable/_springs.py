@@ -50,8 +50,8 @@ class Network(NamedTuple):
         n_atoms: N, the number of residues (nodes).
         seq_class: s in 1..n_seq where j - i = s within one chain (sequence neighbours),
             0 otherwise; int64 array of shape (P,).
-        restypes: index of each residue in :data:`AMINO_ACIDS` (20 = other), int64 array of
-            shape (N,).
+        restypes: index of each residue in ``differentiable.AMINO_ACIDS`` (20 = other),
+            int64 array of shape (N,).
         n_seq: the largest sequence separation with its own spring scale.
         max_distance: pairs up to this distance (Å) at build time are in the list; inf
             for all pairs.
@@ -78,7 +78,7 @@ class SpringParams(NamedTuple):
         width: w, the width of the logistic switch, Å, shape () (> 0).
         log_k_seq: κ_s, extra log spring scale for sequence neighbours j - i = s,
             shape (n_seq,).
-        theta_res: θ_a, log spring scale per residue type (:data:`AMINO_ACIDS` + other),
+        theta_res: θ_a, log spring scale per residue type (``differentiable.AMINO_ACIDS`` + other),
             shape (21,).
     """
 

@@ -144,7 +144,7 @@ def find_overlaps(R: np.ndarray, tol: float = OVERLAP_DISTANCE) -> tuple[int, in
     """First pair (i < j, lexicographic) of atoms closer than ``tol`` (Å), or None.
 
     With SciPy, a KD-tree finds the close pairs in O(N log N) time (milliseconds for the
-    16,716 Cα of a ribosome, where the blocked all-pairs search below takes ~25 s);
+    16,716 Cα of the 4V8R assembly, where the blocked all-pairs search below takes ~25 s);
     without it, a blocked all-pairs search with memory O(N * block).
     """
     R = np.asarray(R, dtype=np.float64)

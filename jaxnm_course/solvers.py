@@ -23,12 +23,12 @@ Methods (``method=``), and the automatic choice by the number of rows n:
                         the rank-≤12 change from P A P applied exactly by the
                         Sherman-Morrison-Woodbury formula and D projected out. Converges in a
                         few dozen solves; the LU's fill-in grows quickly with n for 3D
-                        networks (4.8 GB and 95 s at n = 50,148 for a ribosome's ANM), so
+                        networks (4.8 GB and 95 s at n = 50,148 for the 4V8R assembly's ANM), so
                         ``"auto"`` never picks it. Assumes P A P >= σ (true for ENMs, which
                         are positive semi-definite).
 ``"lanczos"``           ARPACK Lanczos for the smallest algebraic eigenvalues (``which="SA"``)
                         of P A P + s D Dᵀ, products only: O(nnz) memory, no factorisation;
-                        needs more iterations (~1,300 products for a ribosome).
+                        needs more iterations (~1,300 products for 4V8R).
                         ``"auto"`` above DENSE_MAX_DOF.
 ``"lobpcg"``            SciPy's LOBPCG (Knyazev, *SIAM J. Sci. Comput.* 23, 517 (2001)) with D
                         as hard constraints and a block-Jacobi preconditioner (inverse d×d
@@ -72,7 +72,7 @@ __all__ = [
 #: ~0.5 s; Lanczos 0.6 s at 3,000 rows, 3 s at 6,471 (7CTH) and 9,000. Shift-invert
 #: ("eigsh") is not chosen automatically: its sparse LU fills in badly for compact 3D
 #: networks (51 s at 9,000 rows of a compact cloud against 3.6 s for Lanczos; 4.8 GB and
-#: 95 s at 50,148 rows for the 4V8R ribosome), though it wins narrowly on elongated
+#: 95 s at 50,148 rows for the 4V8R assembly), though it wins narrowly on elongated
 #: structures (7CTH: 2.6 s vs 3.0 s).
 DENSE_MAX_DOF = 1500
 

@@ -2,7 +2,7 @@ r"""Sparse Hessians and matrix-free Hessian-vector products for large systems.
 
 An elastic network model of a protein couples each residue to the few dozen residues within
 its cutoff, so of the (3N)² entries of its Hessian only about 3N·30 are non-zero: 99.9 % of
-the dense (50,148 × 50,148) matrix of a 16,716-residue ribosome (20 GB in float64) would be
+the dense (50,148 × 50,148) matrix of a 16,716-residue assembly (4V8R) (20 GB in float64) would be
 zeros. This module builds the Hessian directly in compressed sparse row (CSR) form from the
 3×3 off-diagonal *super-elements* of the contacting pairs, with no loop over pairs in
 Python, and wraps any energy function's Hessian-vector product as a SciPy

@@ -220,7 +220,7 @@ def _data_file() -> Path | None:
 
 @pytest.mark.slow
 def test_4v8r_anm_20_modes_within_2_gb():
-    """The 16,716-residue ribosome (50,148 rows): sparse path, peak RSS of a fresh process."""
+    """The 16,716-residue 4V8R assembly (50,148 rows): sparse path, peak RSS of a fresh process."""
     folder = _data_file()
     if folder is None:
         if os.environ.get("JAXNM_REQUIRE_DATA") == "1":

@@ -15,6 +15,7 @@ and never switched on behind your back (see :mod:`jaxnm_course.precision`)::
 
 from . import (
     analysis,
+    bfactor_models,
     differentiable,
     elements,
     enm,
@@ -33,6 +34,7 @@ from . import (
     thermo,
     units,
 )
+from .bfactor_models import predict_bfactors
 from .enm import anm, anm_hessian, gnm, gnm_kirchhoff
 from .geometry import rigid_body_modes, safe_norm
 from .hessians import finite_difference_hessian, hessian, hessian_vector_product, hvp_fn
@@ -54,6 +56,7 @@ __all__ = [
     "analysis",
     "anm",
     "anm_hessian",
+    "bfactor_models",
     "classical_limit",
     "differentiable",
     "elements",
@@ -78,6 +81,7 @@ __all__ = [
     "plotting",
     "potentials",
     "precision",
+    "predict_bfactors",
     "require_x64",
     "residue_masses",
     "rigid_body_modes",

@@ -91,26 +91,33 @@ def main() -> None:
     ap.add_argument("--data", default=DEFAULT_DATA)
     ap.add_argument("--validation-only", action="store_true")
     ap.add_argument("--out", default=str(HERE / "results_bfactors_learned"))
+    ap.add_argument("--models", default=",".join(MODELS), help="comma-separated subset")
+    ap.add_argument("--reuse", help="a previous results .json: take the models not run from it")
     args = ap.parse_args()
+    run = args.models.split(",")
+    previous = json.loads(Path(args.reuse).read_text())["r"] if args.reuse else {}
     proteins = bm.load_proteins(args.data)
     split = {p.name: bm.split(p.name) for p in proteins}
     valid = [p.name for p in proteins if split[p.name] == "validation"]
     use = [p for p in proteins if not args.validation_only or split[p.name] == "validation"]
     w = fit_contacts([p for p in proteins if split[p.name] == "train"])
-    params, record = bm.load_learned()
     results: dict[str, dict[str, float]] = {}
     seconds = {}
     for model in MODELS:
+        if model not in run:
+            results[model] = previous.get(model, {p.name: float("nan") for p in use})
+            continue
         t0 = time.perf_counter()
         if model == "learned":
-            results[model] = bm.evaluate(params, use)
+            results[model] = bm.evaluate(bm.load_learned()[0], use)
         else:
             results[model] = {p.name: classic_r(p, model, w) for p in use}
         seconds[model] = time.perf_counter() - t0
         print(f"{model}: {seconds[model]:.0f} s", flush=True)
     lines = [
-        f"Pearson r, predicted vs experimental Cα B-factors ({len(valid)} validation, "
-        f"{len(use)} in all; learned model trained on {record['n_train']} others)",
+        f"Pearson r, predicted vs experimental Cα B-factors ({len(valid)} validation "
+        f"proteins, {len(use)} in all; the learned model trained on the other "
+        f"{len(use) - len(valid)})",
         "",
         "| model | validation mean | validation median | all mean | all median |",
         "|---|---|---|---|---|",

@@ -42,7 +42,10 @@ def median_scale(proteins, msf_fn) -> float:
     """Median over proteins of the least-squares scale s in B_exp ≈ s B_pred."""
     scales = []
     for p in proteins:
-        B = BFACTOR_PER_MSF * msf_fn(p)
+        try:
+            B = BFACTOR_PER_MSF * msf_fn(p)
+        except ValueError:  # a GNM/ANM network that falls apart: no scale from it
+            continue
         scales.append(float(p.bfactors @ B / (B @ B)))
     return float(np.median(scales))
 
@@ -51,10 +54,10 @@ def main() -> None:
     """Train, evaluate and write the parameter file."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", default=DEFAULT_DATA, help="folder of Cα PDB files")
-    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--per-epoch", type=int, default=None, help="proteins per epoch (all)")
     ap.add_argument("--batch-size", type=int, default=8)
-    ap.add_argument("--learning-rate", type=float, default=0.03)
+    ap.add_argument("--learning-rate", type=float, default=0.05)
     ap.add_argument("--l2", type=float, default=1e-4)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--n-scale", type=int, default=100, help="proteins for default scales")
@@ -124,7 +127,7 @@ def main() -> None:
         "validation_r": {k: round(v, 10) for k, v in sorted(r_valid.items())},
         "bundled_r": {k: round(v, 10) for k, v in sorted(r_bundled.items())},
         "training_seconds": round(result.seconds, 1),
-        "losses": [round(x, 6) for x in result.losses],
+        "losses": [round(float(x), 6) for x in result.losses],
         "settings": {
             "epochs": args.epochs,
             "per_epoch": args.per_epoch,

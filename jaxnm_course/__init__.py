@@ -16,6 +16,7 @@ and never switched on behind your back (see :mod:`jaxnm_course.precision`)::
 from . import (
     analysis,
     animation,
+    bfactor_models,
     differentiable,
     elements,
     enm,
@@ -35,6 +36,7 @@ from . import (
     units,
     viewer,
 )
+from .bfactor_models import predict_bfactors
 from .enm import anm, anm_hessian, gnm, gnm_kirchhoff
 from .geometry import rigid_body_modes, safe_norm
 from .hessians import finite_difference_hessian, hessian, hessian_vector_product, hvp_fn
@@ -57,6 +59,7 @@ __all__ = [
     "animation",
     "anm",
     "anm_hessian",
+    "bfactor_models",
     "classical_limit",
     "differentiable",
     "elements",
@@ -81,6 +84,7 @@ __all__ = [
     "plotting",
     "potentials",
     "precision",
+    "predict_bfactors",
     "require_x64",
     "residue_masses",
     "rigid_body_modes",

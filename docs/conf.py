@@ -274,14 +274,14 @@ def _escape_docstring(app, what, name, obj, options, lines):
 
 
 # --- the student build: no instructor guide ----------------------------------------------------
-_GUIDE_REF = re.compile(r"\{doc\}`([^`<]*?)\s*<instructor>`")
+_GUIDE_REF = re.compile(r"\{doc\}`(?:([^`<]*?)\s*<instructor>|instructor)`")
 
 
 def _student_source(app, docname, source):
     """Without the instructor tag: the guide leaves the toctree, links to it become text."""
     if INSTRUCTOR:
         return
-    text = _GUIDE_REF.sub(r"\1", source[0])
+    text = _GUIDE_REF.sub(lambda m: m.group(1) or "instructor", source[0])
     source[0] = re.sub(r"(?m)^instructor\n", "", text) if docname == "index" else text
 
 

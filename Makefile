@@ -55,7 +55,7 @@ site-instructor: env
 
 # Only the paths that exist: the student release has no solutions/ or hidden_tests/.
 LINT_PATHS := $(wildcard jaxnm_course tests examples exercises solutions hidden_tests \
-	benchmarks docs/conf.py docs/_ext docs/_intersphinx)
+	benchmarks scripts docs/conf.py docs/_ext docs/_intersphinx)
 
 lint: env
 	$(BIN)/ruff check $(LINT_PATHS)

@@ -1,7 +1,7 @@
 """What a Cα network knows about each residue and pair, padded into fixed-size buckets.
 
 Everything here is NumPy, outside ``jit``: it fixes array shapes. A protein of N residues
-goes into the smallest bucket size Nb >= N, a multiple of :data:`BUCKET`; the padding residues have
+goes into the smallest bucket size Nb >= N, a multiple of ``BUCKET`` (64); padding residues have
 mask 0, and the learned model (:mod:`._learned`) gives every spring that touches them a
 zero constant, so each bucket compiles once whatever the protein.
 
@@ -106,7 +106,7 @@ def residue_features(R: np.ndarray, resnames: Sequence[str] | None = None) -> Re
 
 
 def bucket_for(n: int) -> int:
-    """Smallest multiple of :data:`BUCKET` that is >= n."""
+    """Smallest multiple of ``BUCKET`` (64 residues) that is >= n."""
     return BUCKET * max(1, -(-int(n) // BUCKET))
 
 

@@ -68,7 +68,7 @@ class LearnedParams(NamedTuple):
         kappa: log scale of sequence neighbours |i - j| = 1, 2, 3, shape (3,).
         density: (α, β), coordination terms, shape (2,).
         terminus: τ, terminus term, shape ().
-        theta: log scale per residue type (:data:`AMINO_ACIDS` + other), shape (21,).
+        theta: log scale per residue type (``differentiable.AMINO_ACIDS`` + other), shape (21,).
     """
 
     p: jnp.ndarray

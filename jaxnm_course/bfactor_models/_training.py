@@ -185,7 +185,7 @@ def train(
         l2: L2 penalty on the distance corrections and residue-type terms.
         per_epoch: use a random subsample of this many proteins per epoch (None: all).
         seed: NumPy seed of the shuffling and subsampling.
-        params: starting point (default: :func:`~._learned.init_params`, the pfGNM).
+        params: starting point (default: :func:`init_params`, the pfGNM).
         progress: print a progress bar on stderr.
         callback: called as callback(epoch, params, mean_loss) after each epoch.
 

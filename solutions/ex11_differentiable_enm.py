@@ -250,7 +250,7 @@ def fit_log_scales(R, B_exp, cutoff, width, steps, learning_rate):
         :class:`FitResult` (θ after the last step, r at θ = 0, r at the fitted θ).
     """
     # HINT: Gradient ascent: start at θ = 0 and repeat θ ← θ + η ∂r/∂θ; report r before and after.
-    # HINT: Chapter 11, "Fitting springs to experimental B-factors"; one correlation_gradient per
+    # HINT: Chapter 11, "The motivating failure: fitting one protein"; one correlation_gradient per
     # step; steps may be 0.
     # HINT: theta = theta + learning_rate * g.d_log_scales inside a Python loop.
     # BEGIN SOLUTION
@@ -290,7 +290,7 @@ def fit_spring_model(structures, bfactors, params, steps, learning_rate):
     """
     # HINT: Write the loss as one JAX function of the two parameters (a Python loop over
     # the proteins is fine), then let JAX give its gradient; the descent is a plain loop.
-    # HINT: This chapter's "Fitting springs to experimental B-factors"; jax.value_and_grad
+    # HINT: Chapter 11's "The training loop"; jax.value_and_grad
     # of the loss; reuse gnm_pseudo_inverse above; the diagonal r_ii = 0 must not reach
     # the power (mask it with jnp.where before, not after: a 0⁻θ gradient is NaN).
     # HINT: d = jnp.where(eye, 1.0, distances); k = jnp.exp(p[0]) * (d / 3.8) ** (-p[1]);

@@ -235,7 +235,9 @@ def write_nmd(
     title = _nmd_name(name or (structure.name if structure is not None else "") or "modes")
     path = Path(path)
     lines = [
-        f"nmwiz_load {path.resolve()}",
+        # The file name only, never the writer's folders (files are published on the site);
+        # `vmd -e name.nmd` run in the file's folder finds it.
+        f"nmwiz_load {path.name}",
         f"name {title}",
         "atomnames " + " ".join(["CA"] * n),
         "resnames " + " ".join(resnames),

@@ -118,6 +118,8 @@ def test_nmd_of_a_modes_object(tmp_path):
     modes = nm.normal_modes(analytic_spring_hessian(R, np.ones(10), r0), np.ones(5), R)
     path = export.write_nmd(tmp_path / "m.nmd", R, modes, n_modes=3)
     lines = path.read_text().splitlines()
+    assert lines[0] == "nmwiz_load m.nmd"  # the name only: no folder of the writer's machine
+    assert str(tmp_path) not in path.read_text()
     mode_lines = [line.split() for line in lines if line.startswith("mode")]
     assert [int(m[1]) for m in mode_lines] == [1, 2, 3]
     scales = np.array([float(m[2]) for m in mode_lines])

@@ -73,7 +73,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "jax.grad, jax.jit or jax.vmap a value is abstract (it has a shape and a dtype, not a "
         "number yet). Keep it a JAX array (jnp.where instead of `if`, x.astype instead of "
         "float(x)) and convert only the final result.",
-        f"{_CH2}#Pure functions: what `jit` does with side effects",
+        f"{_CH2}#Tracing, static arguments and recompilation",
     ),
     Mistake(
         r"^TypeError: (Error interpreting argument to .* as an abstract array"
@@ -82,7 +82,7 @@ MISTAKES: tuple[Mistake, ...] = (
         "passes in) as an argument: jit traces array arguments only. Do not decorate the "
         "exercise function with @jax.jit; jit a function of the arrays instead, e.g. "
         "jax.jit(jax.hessian(energy)), or fix the function with a closure.",
-        f"{_CH2}#Pure functions: what `jit` does with side effects",
+        f"{_CH2}#Tracing, static arguments and recompilation",
     ),
     Mistake(
         r"returned a Python tuple|'tuple' object has no attribute",
@@ -100,7 +100,7 @@ MISTAKES: tuple[Mistake, ...] = (
         r"JAX arrays are immutable",
         "JAX arrays cannot be changed in place (x[i] = y): write x = x.at[i].set(y) (or "
         ".add, .multiply), which returns a new array.",
-        f"{_CH2}#Pure functions: what `jit` does with side effects",
+        f"{_CH2}#Arrays: NumPy's API, but immutable",
     ),
 )
 

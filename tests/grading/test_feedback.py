@@ -112,8 +112,8 @@ def test_an_error_in_your_code_names_your_line_and_the_test_line(ex02):
     ("test", "words", "section"),
     [
         ("test_spring_forces_are_minus_the_gradient", "jax.numpy", "02_jax_for_scientists.md#"),
-        ("test_curvature_of_a_morse_potential", "float()", "02_jax_for_scientists.md#Pure"),
-        ("test_batch_energies_equal_one_by_one", "x.at[i].set(y)", "02_jax_for_scientists.md#"),
+        ("test_curvature_of_a_morse_potential", "float()", "02_jax_for_scientists.md#Tracing"),
+        ("test_batch_energies_equal_one_by_one", "x.at[i].set(y)", "02_jax_for_scientists.md#Arr"),
         ("test_stretch_energy_keeps_float64_precision", "cast", "01_installing.md#JAX computes"),
     ],
 )

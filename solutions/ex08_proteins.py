@@ -204,8 +204,8 @@ def contacts(R0, cutoff):
     # HINT: List every pair i < j once and keep those within the cutoff in the reference structure;
     # this is NumPy work (it fixes shapes).
     # HINT: Chapter 8, "ANM: anisotropic modes"; np.triu_indices(len(R0), 1) and a boolean mask.
-    # HINT: i, j = np.triu_indices(len(R0), 1); keep = np.linalg.norm(R0[j] - R0[i], axis=-1) <=
-    # cutoff
+    # HINT: i, j = np.triu_indices(len(R0), 1); then keep the pairs whose distance
+    # np.linalg.norm(..., axis=-1) is at most the cutoff.
     # BEGIN SOLUTION
     R0 = np.asarray(R0, dtype=np.float64)
     i, j = np.triu_indices(len(R0), 1)
@@ -316,8 +316,8 @@ def anm_hessian_autodiff(R0, cutoff, gamma):
     # at once, then scatter the blocks into the big matrix.
     # HINT: Chapter 8, "ANM: anisotropic modes" and Chapter 4; jax.vmap(jax.hessian(pair_energy))
     # over the contacts gives shape (P, 2, 3, 2, 3); H.at[...].add scatters.
-    # HINT: def pair_energy(x, length): return 0.5 * gamma * (jnp.linalg.norm(x[1] - x[0]) -
-    # length) ** 2
+    # HINT: def pair_energy(x, length): a harmonic spring, gamma / 2 times the squared
+    # stretch of |x[1] - x[0]| beyond length.
     # BEGIN SOLUTION
     R0 = jnp.asarray(R0, dtype=jnp.float64)
     n = R0.shape[0]

@@ -1,6 +1,6 @@
 """Training the learned network: data set, split, buckets, the Adam loop (optax).
 
-The shared B-factor set (one Cα-only PDB file per protein, see ``../shared/README.md``)
+The shared B-factor set (one Cα-only PDB file per protein, kept beside the repository, not shipped)
 is read with :func:`jaxnm_course.load_structure`; :func:`split` assigns each PDB id to
 training or validation by a hash of the id (stable across machines and file orders);
 :func:`train` fits :class:`~._learned.LearnedParams` by gradients through the

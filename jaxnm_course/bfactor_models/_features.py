@@ -69,11 +69,14 @@ DENSITY_RADIUS = 10.0
 #: fixed from the shared B-factor set; they only set the scale of the density weights).
 DENSITY_MEAN = 18.0
 DENSITY_SCALE = 5.5
-#: Radius (Å) of the wide coordination count, and its standardisation constants.
+#: Radius (Å) of the wide coordination count, and its standardisation constants (mean and
+#: spread over a quarter of the training proteins, rounded; like the density's, they only
+#: set the scale of the weights).
 WIDE_RADIUS = 16.0
 WIDE_MEAN = 54.0
 WIDE_SCALE = 18.0
-#: Typical signed half-sphere count and its spread (standardisation constants).
+#: Typical signed half-sphere count and its spread (standardisation constants, from the
+#: same proteins).
 EXPOSURE_MEAN = 2.0
 EXPOSURE_SCALE = 3.5
 

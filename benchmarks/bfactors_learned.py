@@ -95,14 +95,15 @@ def main() -> None:
     ap.add_argument("--reuse", help="a previous results .json: take the models not run from it")
     args = ap.parse_args()
     run = args.models.split(",")
-    previous = json.loads(Path(args.reuse).read_text())["r"] if args.reuse else {}
+    reused = json.loads(Path(args.reuse).read_text()) if args.reuse else {}
+    previous = reused.get("r", {})
     proteins = bm.load_proteins(args.data)
     split = {p.name: bm.split(p.name) for p in proteins}
     valid = [p.name for p in proteins if split[p.name] == "validation"]
     use = [p for p in proteins if not args.validation_only or split[p.name] == "validation"]
     w = fit_contacts([p for p in proteins if split[p.name] == "train"])
     results: dict[str, dict[str, float]] = {}
-    seconds = {}
+    seconds = {m: t for m, t in reused.get("seconds", {}).items() if m not in run}
     for model in MODELS:
         if model not in run:
             results[model] = previous.get(model, {p.name: float("nan") for p in use})

@@ -114,7 +114,7 @@ def main() -> None:
     v_r = np.array(list(r_valid.values()))
     ids = sorted(p.name for p in train)
     record = {
-        "model": "learned GNM over all pairs; see jaxnm_course.bfactor_models",
+        "model": "learned anchored GNM over all pairs; see jaxnm_course.bfactor_models",
         "params": bm.params_to_dict(result.params),
         "default_scale": scales,
         "training_ids": ids,

@@ -3,11 +3,13 @@
 :func:`predict_bfactors` (re-exported as ``jaxnm_course.predict_bfactors``) gives per-Cα
 B-factors from the GNM (7.3 Å), the parameter-free GNM (springs 1/r²), the ANM (15 Å)
 or the learned network. The learned network is a GNM over all residue pairs whose spring
-constants are a smooth function with 37 parameters shared by all proteins
-(:class:`LearnedParams`, :func:`log_springs`) of the distance, the sequence separation,
-the coordination number, the distance to a chain end and the residue types; it is
-trained end to end, by gradients through the pseudo-inverse of each protein's Kirchhoff
-matrix, on 1 - Pearson r averaged over proteins (:func:`train`).
+constants are a smooth function (:func:`log_springs`) of the distance, the sequence
+separation, the coordination numbers (10 and 16 Å), a half-sphere exposure, the distance
+to a chain end and the residue types, with each residue also tied to its place by a
+learned tether (:func:`log_tethers`: an "anchored" GNM); 44 parameters
+(:class:`LearnedParams`) shared by all proteins, trained end to end, by gradients
+through the inverse of each protein's network matrix, on 1 - Pearson r averaged over
+proteins (:func:`train`).
 
 Layout (private modules): ``_features`` (what a Cα network knows, padded into buckets),
 ``_learned`` (the spring function, batched fluctuations, the loss), ``_training``
@@ -36,12 +38,14 @@ from ._features import (
 from ._learned import (
     RBF_CENTRES,
     RBF_WIDTH,
+    TETHER_START,
     LearnedParams,
     batch_fluctuations,
     batch_loss,
     bucket_pairs,
     init_params,
     log_springs,
+    log_tethers,
     masked_pearson,
 )
 from ._predict import MIN_RESIDUES, MODELS, learned_msf, predict_bfactors
@@ -76,6 +80,7 @@ __all__ = [
     "PARAMS_FILE",
     "RBF_CENTRES",
     "RBF_WIDTH",
+    "TETHER_START",
     "Batch",
     "LearnedParams",
     "Protein",
@@ -98,6 +103,7 @@ __all__ = [
     "load_protein",
     "load_proteins",
     "log_springs",
+    "log_tethers",
     "masked_pearson",
     "pad_batch",
     "params_from_dict",

@@ -20,6 +20,15 @@ that they do not change when residues are renumbered or the structure is moved):
   (Σ_j s(r_ij) - :data:`DENSITY_MEAN`) / :data:`DENSITY_SCALE`, with s the logistic switch
   1/(1 + e^((r - 10 Å)/1 Å)): buried residues are positive, exposed ones negative.
 * ``restype``: index in :data:`jaxnm_course.differentiable.AMINO_ACIDS` (20: other).
+* ``density_wide``: the same smooth count within :data:`WIDE_RADIUS` (16 Å), standardised
+  by :data:`WIDE_MEAN` and :data:`WIDE_SCALE`: how deep in the protein the residue sits,
+  beyond its first shell.
+* ``exposure``: a smooth, signed half-sphere count (after half-sphere exposure, HSE-α):
+  with u_i the unit bisector of Cα(i-1) - Cα(i) and Cα(i+1) - Cα(i) (the side of the
+  backbone bend, opposite to the side chain), Σ_j s(r_ij) u_i·(R_j - R_i)/r_ij within
+  :data:`DENSITY_RADIUS`, standardised by :data:`EXPOSURE_MEAN` and
+  :data:`EXPOSURE_SCALE` (the raw count is 0 at segment ends: no bend).
+  Positive: more neighbours on the backbone side than on the side-chain side.
 """
 
 from __future__ import annotations
@@ -37,6 +46,11 @@ __all__ = [
     "DENSITY_MEAN",
     "DENSITY_RADIUS",
     "DENSITY_SCALE",
+    "EXPOSURE_MEAN",
+    "EXPOSURE_SCALE",
+    "WIDE_MEAN",
+    "WIDE_RADIUS",
+    "WIDE_SCALE",
     "Batch",
     "ResidueFeatures",
     "bucket_for",
@@ -55,6 +69,16 @@ DENSITY_RADIUS = 10.0
 #: fixed from the shared B-factor set; they only set the scale of the density weights).
 DENSITY_MEAN = 18.0
 DENSITY_SCALE = 5.5
+#: Radius (Å) of the wide coordination count, and its standardisation constants (mean and
+#: spread over a quarter of the training proteins, rounded; like the density's, they only
+#: set the scale of the weights).
+WIDE_RADIUS = 16.0
+WIDE_MEAN = 54.0
+WIDE_SCALE = 18.0
+#: Typical signed half-sphere count and its spread (standardisation constants, from the
+#: same proteins).
+EXPOSURE_MEAN = 2.0
+EXPOSURE_SCALE = 3.5
 
 
 class ResidueFeatures(NamedTuple):
@@ -66,6 +90,8 @@ class ResidueFeatures(NamedTuple):
         terminus: e^(-d/2), d residues to the nearest segment end, float64.
         density: standardised coordination number, float64.
         restype: residue type index (0..20), int64.
+        density_wide: standardised coordination number within 16 Å, float64.
+        exposure: standardised signed half-sphere count, float64.
     """
 
     segment: np.ndarray
@@ -73,6 +99,8 @@ class ResidueFeatures(NamedTuple):
     terminus: np.ndarray
     density: np.ndarray
     restype: np.ndarray
+    density_wide: np.ndarray
+    exposure: np.ndarray
 
 
 def residue_features(R: np.ndarray, resnames: Sequence[str] | None = None) -> ResidueFeatures:
@@ -93,16 +121,37 @@ def residue_features(R: np.ndarray, resnames: Sequence[str] | None = None) -> Re
     ends = np.array([n - 1 - np.argmax(segment[::-1] == s) for s in segment])
     d_end = np.minimum(position - starts, ends - position)
     terminus = np.exp(-d_end / 2.0)
-    dist = np.linalg.norm(R[:, None, :] - R[None, :, :], axis=-1)
+    diff = R[None, :, :] - R[:, None, :]  # R_j - R_i
+    dist = np.linalg.norm(diff, axis=-1)
     switch = 0.5 * (1.0 - np.tanh((dist - DENSITY_RADIUS) / 2.0))  # logistic, width 1 Å
-    count = switch.sum(axis=1) - switch.diagonal()
-    density = (count - DENSITY_MEAN) / DENSITY_SCALE
+    np.fill_diagonal(switch, 0.0)
+    density = (switch.sum(axis=1) - DENSITY_MEAN) / DENSITY_SCALE
+    wide = 0.5 * (1.0 - np.tanh((dist - WIDE_RADIUS) / 2.0))
+    np.fill_diagonal(wide, 0.0)
+    density_wide = (wide.sum(axis=1) - WIDE_MEAN) / WIDE_SCALE
+    bend = np.zeros((n, 3))
+    inner = np.zeros(n, dtype=bool)
+    if n > 2:
+        inner[1:-1] = (segment[:-2] == segment[1:-1]) & (segment[2:] == segment[1:-1])
+        bend[1:-1] = (R[:-2] - R[1:-1]) + (R[2:] - R[1:-1])
+    norm = np.linalg.norm(bend, axis=1)
+    u = np.where((inner & (norm > 1e-6))[:, None], bend / np.maximum(norm, 1e-6)[:, None], 0.0)
+    cos = np.einsum("ik,ijk->ij", u, diff) / np.where(dist > 0, dist, 1.0)
+    exposure = ((switch * cos).sum(axis=1) - EXPOSURE_MEAN) / EXPOSURE_SCALE
     lookup = {name: i for i, name in enumerate(AMINO_ACIDS)}
     if resnames is None:
         restype = np.full(n, len(AMINO_ACIDS), dtype=np.int64)
     else:
         restype = np.array([lookup.get(str(r).upper(), len(AMINO_ACIDS)) for r in resnames])
-    return ResidueFeatures(segment, position, terminus, density, restype.astype(np.int64))
+    return ResidueFeatures(
+        segment,
+        position,
+        terminus,
+        density,
+        restype.astype(np.int64),
+        density_wide,
+        exposure,
+    )
 
 
 def bucket_for(n: int) -> int:
@@ -120,6 +169,8 @@ class Batch(NamedTuple):
         terminus: (S, Nb).
         density: (S, Nb).
         restype: (S, Nb), int.
+        density_wide: (S, Nb).
+        exposure: (S, Nb).
         bfactors: experimental B-factors, (S, Nb), Å² (0 where unknown or padding).
         n: number of real residues, (S,).
     """
@@ -130,6 +181,8 @@ class Batch(NamedTuple):
     terminus: np.ndarray
     density: np.ndarray
     restype: np.ndarray
+    density_wide: np.ndarray
+    exposure: np.ndarray
     bfactors: np.ndarray
     n: np.ndarray
 
@@ -151,6 +204,8 @@ def pad_batch(
     terminus = np.zeros((s, size))
     density = np.zeros((s, size))
     restype = np.full((s, size), len(AMINO_ACIDS), dtype=np.int64)
+    density_wide = np.zeros((s, size))
+    exposure = np.zeros((s, size))
     bfac = np.zeros((s, size))
     n = np.zeros(s, dtype=np.int64)
     for a, (Ra, f, B) in enumerate(structures):
@@ -162,6 +217,8 @@ def pad_batch(
         terminus[a, :m] = f.terminus
         density[a, :m] = f.density
         restype[a, :m] = f.restype
+        density_wide[a, :m] = f.density_wide
+        exposure[a, :m] = f.exposure
         if B is not None:
             bfac[a, :m] = B
-    return Batch(R, mask, segment, terminus, density, restype, bfac, n)
+    return Batch(R, mask, segment, terminus, density, restype, density_wide, exposure, bfac, n)

@@ -10,20 +10,28 @@ whose spring constants are
         + \kappa_{s(ij)}
         + \alpha (z_i + z_j) + \beta z_i z_j
         + \tau (t_i + t_j) + \theta_{a(i)} + \theta_{a(j)}
+        + \gamma_w (w_i + w_j) + \gamma_h (h_i + h_j)
 
 with r the Cα-Cα distance, s the sequence separation (1, 2, 3 within a chain segment;
-κ_0 = 0 otherwise), z the standardised coordination number, t the terminus indicator and
-a the residue type (:mod:`._features`). With p = 2 and every other parameter 0 this is
-the parameter-free GNM (springs 1/r²), where training starts. The 37 parameters
-(:class:`LearnedParams`) are shared by all proteins.
+κ_0 = 0 otherwise), z the standardised coordination number, t the terminus indicator,
+a the residue type, w the wide (16 Å) coordination number and h the signed half-sphere
+exposure (:mod:`._features`). Each residue is also tied to its place by a spring to the
+ground (an "anchored" GNM: a crude restraint by the crystal and the environment), of
+constant
 
-Fluctuations: :math:`\langle\Delta R_i^2\rangle = 3 [\Gamma^+]_{ii}` (kT/γ units), with
-Γ built by :func:`jaxnm_course.network.kirchhoff` (the library's one Kirchhoff builder)
-and the diagonal of its pseudo-inverse by the identity of
-:func:`jaxnm_course.differentiable.pseudo_inverse` (:func:`pinv_diagonal`): one linear
-solve of Γ + c P0, P0 the projector onto the zero modes (the uniform vector on
-the real residues, and each padding residue, which has no springs), no eigenvalues. All
-springs are positive, so the network is always connected.
+.. math:: \ln g_i = \phi_0 + \phi_z z_i + \phi_w w_i + \phi_h h_i + \phi_t t_i,
+
+so that the network matrix is Γ + diag(g), positive definite. With p = 2, φ_0 =
+:data:`TETHER_START` (a tether ~10⁻⁵ of a 3.8 Å spring) and every other parameter 0
+this is the parameter-free GNM (springs 1/r²) up to a uniform offset of the
+fluctuations, where training starts. The 44 parameters (:class:`LearnedParams`) are
+shared by all proteins.
+
+Fluctuations: :math:`\langle\Delta R_i^2\rangle = 3 [(\Gamma + \mathrm{diag}\,g)^{-1}]_{ii}`
+(kT/γ units), with Γ built by :func:`jaxnm_course.network.kirchhoff` (the library's one
+Kirchhoff builder), by one linear solve (:func:`pinv_diagonal`, whose projector P0 then
+only covers the padding residues, which have neither springs nor tethers), no
+eigenvalues. All springs are positive, so the network is always connected.
 """
 
 from __future__ import annotations
@@ -42,12 +50,14 @@ from ._features import Batch
 __all__ = [
     "RBF_CENTRES",
     "RBF_WIDTH",
+    "TETHER_START",
     "LearnedParams",
     "batch_fluctuations",
     "batch_loss",
     "bucket_pairs",
     "init_params",
     "log_springs",
+    "log_tethers",
     "masked_pearson",
     "pinv_diagonal",
 ]
@@ -57,6 +67,9 @@ RBF_CENTRES: tuple[float, ...] = (4.0, 6.0, 8.0, 10.0, 12.0, 14.0, 16.0, 18.0, 2
 RBF_WIDTH = 1.25
 #: Sequence separations with their own spring scale κ_1..κ_N_SEQ.
 N_SEQ = 3
+#: ln of the uniform tether where training starts (φ_0 of :class:`LearnedParams`): weak
+#: against every protein's softest mode, so the start is the pfGNM up to a uniform offset.
+TETHER_START = -10.0
 
 
 class LearnedParams(NamedTuple):
@@ -69,6 +82,9 @@ class LearnedParams(NamedTuple):
         density: (α, β), coordination terms, shape (2,).
         terminus: τ, terminus term, shape ().
         theta: log scale per residue type (``differentiable.AMINO_ACIDS`` + other), shape (21,).
+        context: (γ_w, γ_h), wide-coordination and half-sphere terms of the springs,
+            shape (2,).
+        tether: (φ_0, φ_z, φ_w, φ_h, φ_t), log tether of each residue, shape (5,).
     """
 
     p: jnp.ndarray
@@ -77,10 +93,12 @@ class LearnedParams(NamedTuple):
     density: jnp.ndarray
     terminus: jnp.ndarray
     theta: jnp.ndarray
+    context: jnp.ndarray
+    tether: jnp.ndarray
 
 
 def init_params() -> LearnedParams:
-    """The starting point: the parameter-free GNM (p = 2, everything else 0)."""
+    """The starting point: the pfGNM (p = 2, φ_0 = TETHER_START, everything else 0)."""
     z = functools.partial(jnp.zeros, dtype=jnp.float64)
     return LearnedParams(
         p=jnp.asarray(2.0, dtype=jnp.float64),
@@ -89,6 +107,8 @@ def init_params() -> LearnedParams:
         density=z(2),
         terminus=z(()),
         theta=z(len(AMINO_ACIDS) + 1),
+        context=z(2),
+        tether=jnp.asarray([TETHER_START, 0.0, 0.0, 0.0, 0.0], dtype=jnp.float64),
     )
 
 
@@ -102,6 +122,10 @@ def log_springs(
     t_j: jnp.ndarray,
     a_i: jnp.ndarray,
     a_j: jnp.ndarray,
+    w_i: jnp.ndarray | float = 0.0,
+    w_j: jnp.ndarray | float = 0.0,
+    h_i: jnp.ndarray | float = 0.0,
+    h_j: jnp.ndarray | float = 0.0,
 ) -> jnp.ndarray:
     """Log spring constants ln k of pairs from their features (arrays of one shape).
 
@@ -115,6 +139,10 @@ def log_springs(
         t_j: the same, second residue.
         a_i: residue type index (int) of the first residue.
         a_j: the same, second residue.
+        w_i: standardised wide (16 Å) coordination number of the first residue (default 0).
+        w_j: the same, second residue.
+        h_i: standardised half-sphere exposure of the first residue (default 0).
+        h_j: the same, second residue.
 
     Returns:
         ln k, same shape (k in units of the spring at 3.8 Å of the pfGNM).
@@ -132,7 +160,32 @@ def log_springs(
         + params.terminus * (t_i + t_j)
         + params.theta[a_i]
         + params.theta[a_j]
+        + params.context[0] * (w_i + w_j)
+        + params.context[1] * (h_i + h_j)
     )
+
+
+def log_tethers(
+    params: LearnedParams,
+    z: jnp.ndarray,
+    w: jnp.ndarray,
+    h: jnp.ndarray,
+    t: jnp.ndarray,
+) -> jnp.ndarray:
+    """Log tether constants ln g of residues from their features (arrays of one shape).
+
+    Args:
+        params: :class:`LearnedParams`.
+        z: standardised coordination number (10 Å).
+        w: standardised wide coordination number (16 Å).
+        h: standardised half-sphere exposure.
+        t: terminus indicator.
+
+    Returns:
+        ln g, same shape (units of the pfGNM spring at 3.8 Å).
+    """
+    phi = params.tether
+    return phi[0] + phi[1] * z + phi[2] * w + phi[3] * h + phi[4] * t
 
 
 @functools.cache
@@ -147,19 +200,31 @@ def _bucket_pairs(size: int) -> tuple[np.ndarray, np.ndarray]:
 def _fluctuations_one(
     params: LearnedParams, pairs: np.ndarray, sep0: np.ndarray, x
 ) -> jnp.ndarray:
-    R, mask, segment, terminus, density, restype = x
+    R, mask, segment, terminus, density, restype, wide, exposure = x
     size = R.shape[0]
     i, j = pairs[:, 0], pairs[:, 1]
     r = jnp.sqrt(jnp.sum((R[j] - R[i]) ** 2, axis=-1))
     sep = jnp.where(segment[i] == segment[j], sep0, 0)
     logk = log_springs(
-        params, r, sep, density[i], density[j], terminus[i], terminus[j], restype[i], restype[j]
+        params,
+        r,
+        sep,
+        density[i],
+        density[j],
+        terminus[i],
+        terminus[j],
+        restype[i],
+        restype[j],
+        wide[i],
+        wide[j],
+        exposure[i],
+        exposure[j],
     )
     k = jnp.exp(logk) * mask[i] * mask[j]
-    gamma = kirchhoff(size, pairs, k)
-    n = jnp.sum(mask)
-    P0 = jnp.outer(mask, mask) / n + jnp.diag(1.0 - mask)
-    return 3.0 * pinv_diagonal(gamma, P0, n - 1.0) * mask
+    tether = jnp.exp(log_tethers(params, density, wide, exposure, terminus)) * mask
+    G = kirchhoff(size, pairs, k) + jnp.diag(tether)
+    P0 = jnp.diag(1.0 - mask)  # the padding residues: neither springs nor tethers
+    return 3.0 * pinv_diagonal(G, P0, jnp.sum(mask)) * mask
 
 
 def pinv_diagonal(G: jnp.ndarray, P0: jnp.ndarray, rank: jnp.ndarray) -> jnp.ndarray:
@@ -211,7 +276,16 @@ def batch_fluctuations(
     size = batch.R.shape[1]
     pair_list, sep0 = _bucket_pairs(size) if pairs is None else pairs
     f = functools.partial(_fluctuations_one, params, pair_list, sep0)
-    x = (batch.R, batch.mask, batch.segment, batch.terminus, batch.density, batch.restype)
+    x = (
+        batch.R,
+        batch.mask,
+        batch.segment,
+        batch.terminus,
+        batch.density,
+        batch.restype,
+        batch.density_wide,
+        batch.exposure,
+    )
     return jax.vmap(f)(x)
 
 

@@ -85,7 +85,8 @@ def predict_bfactors(
     * ``"pfgnm"``: parameter-free GNM, every pair a spring 1/r² (r in Å);
     * ``"anm"``: anisotropic network, uniform springs within 15 Å;
     * ``"learned"``: a GNM over all pairs whose springs are a learned function of the
-      distance, sequence separation, coordination, chain termini and residue types
+      distance, sequence separation, coordination, half-sphere exposure, chain termini
+      and residue types, each residue also held by a learned tether
       (:mod:`jaxnm_course.bfactor_models`), trained on 865 X-ray structures (30-450
       residues); the parameters ship in ``jaxnm_course/data/learned_enm.json``.
 

@@ -240,6 +240,7 @@ def plot_sensitivity_map(
     title: str = "",
     cmap: str = "magma_r",
     ax: Any = None,
+    log: bool = False,
 ) -> Any:
     """Contact map coloured by a per-contact sensitivity; pairs not listed stay blank.
 
@@ -253,6 +254,10 @@ def plot_sensitivity_map(
         title: axes title.
         cmap: matplotlib colour map name.
         ax: matplotlib Axes, or None for a new figure.
+        log: colour on a logarithmic scale (sensitivities often span several decades, so
+            a linear scale shows only the few largest); the scale spans at most six
+            decades below the largest value, and smaller values (zeros included) take
+            the lowest colour.
 
     Returns:
         The Figure (with a colour bar).
@@ -274,8 +279,17 @@ def plot_sensitivity_map(
     M = np.full((n, n), np.nan)
     M[idx[:, 0], idx[:, 1]] = M[idx[:, 1], idx[:, 0]] = np.abs(s)
     fig, ax = _axes(ax, plt, figsize=(5, 4.2))
-    image = ax.imshow(M, origin="lower", cmap=cmap, interpolation="nearest")
-    fig.colorbar(image, ax=ax, label="|sensitivity|")
+    norm = None
+    if log:
+        from matplotlib.colors import LogNorm
+
+        top = float(np.abs(s).max()) if s.size else 0.0
+        if top > 0:
+            positive = np.abs(s)[np.abs(s) > 0]
+            norm = LogNorm(vmin=max(float(positive.min()), top * 1e-6), vmax=top, clip=True)
+    image = ax.imshow(M, origin="lower", cmap=cmap, interpolation="nearest", norm=norm)
+    label = "|sensitivity| (log scale)" if norm is not None else "|sensitivity|"
+    fig.colorbar(image, ax=ax, label=label)
     ax.set_xlabel("residue index j")
     ax.set_ylabel("residue index i")
     if title:

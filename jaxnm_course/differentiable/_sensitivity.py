@@ -105,6 +105,7 @@ def plot_sensitivity_map(
     *,
     title: str = "",
     cmap: str = "magma_r",
+    log: bool = False,
 ) -> Any:
     """Contact map coloured by a per-contact sensitivity (needs matplotlib).
 
@@ -118,9 +119,12 @@ def plot_sensitivity_map(
         ax: a matplotlib Axes; None makes a new figure.
         title: axes title.
         cmap: colour map name.
+        log: colour on a logarithmic scale (see the plotting function).
 
     Returns:
         The Axes.
     """
-    fig = plotting.plot_sensitivity_map(n_atoms, pairs, sensitivity, title=title, cmap=cmap, ax=ax)
+    fig = plotting.plot_sensitivity_map(
+        n_atoms, pairs, sensitivity, title=title, cmap=cmap, ax=ax, log=log
+    )
     return fig.axes[0] if ax is None else ax

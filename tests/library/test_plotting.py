@@ -88,6 +88,22 @@ def test_sensitivity_map_shows_each_pair_symmetrically_and_nothing_else():
         plotting.plot_sensitivity_map(5, pairs, [1.0, 2.0])
 
 
+def test_sensitivity_map_log_scale_spans_the_values_and_keeps_zeros_visible():
+    from matplotlib.colors import LogNorm
+
+    pairs = np.array([[0, 1], [0, 3], [2, 4], [1, 2]])
+    s = np.array([0.5, -2.0, 1e-3, 0.0])
+    (im,) = plotting.plot_sensitivity_map(5, pairs, s, log=True).axes[0].get_images()
+    assert isinstance(im.norm, LogNorm)
+    assert (im.norm.vmin, im.norm.vmax) == (1e-3, 2.0)  # smallest nonzero |s| .. largest
+    assert im.norm(0.0) == 0.0  # a zero sensitivity is clipped to the lowest colour, not blank
+    s[2] = 1e-12  # more than six decades below the top: the floor is 2e-6
+    (im,) = plotting.plot_sensitivity_map(5, pairs, s, log=True).axes[0].get_images()
+    assert im.norm.vmin == pytest.approx(2e-6)
+    (im,) = plotting.plot_sensitivity_map(5, pairs, np.zeros(4), log=True).axes[0].get_images()
+    assert not isinstance(im.norm, LogNorm)  # all zero: no log scale to draw
+
+
 def test_plots_draw_on_a_given_axes_and_refuse_bad_input():
     fig, ax = plt.subplots()
     assert plotting.plot_cumulative_overlap([0.5], ax=ax) is fig

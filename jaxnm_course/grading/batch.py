@@ -420,6 +420,7 @@ def grade_entries(
         r = rows[i]
         if not confined:  # results.json, feedback, grades.csv and the record all say so
             r.insecure = True
+        r.sandbox = sandbox.confinement().describe() if confined else "none (--insecure)"
         r.submitted = (times or {}).get(r.student, r.submitted)
         late.apply(r, config, due)
     result = [rows[i] for i in range(len(jobs))]

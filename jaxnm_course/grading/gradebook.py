@@ -214,6 +214,8 @@ def summary_text(rows: Iterable[StudentRow]) -> str:
     for r in rows:
         counts[r.status] = counts.get(r.status, 0) + 1
     lines.append("statuses: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    for how in sorted({r.sandbox for r in rows if r.sandbox}):
+        lines.append(f"sandbox: {how}")
     columns = [(ex, [r.per_exercise.get(ex, 0.0) for r in graded], m) for ex, m in maxima.items()]
     columns.append(("total", [r.total for r in graded], sum(maxima.values())))
     for name, values, maximum in columns:

@@ -5,7 +5,8 @@ by :func:`jaxnm_course.grading.course.stage_support`) where the worker will find
 starts ``python -I`` on the trusted side's own copy of :mod:`jaxnm_course.grading.worker`
 (:data:`BOOT`), either inside the kernel sandbox (:func:`~.sandbox.confined_command`: the
 files are copied in by bubblewrap from descriptors opened here, the support package into a
-read-only tmpfs) or, for ``--insecure`` runs and tests of the other layers, unconfined in a
+read-only tmpfs; the filter of :mod:`~.seccomp` is loaded when libseccomp is there) or, for
+``--insecure`` runs and tests of the other layers, unconfined in a
 private folder of the trusted side. :func:`stop` kills it and everything it started.
 """
 
@@ -24,7 +25,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
-from jaxnm_course.grading import codec, course, sandbox
+from jaxnm_course.grading import codec, course, sandbox, seccomp
 
 __all__ = ["BOOT", "PKG_PARENT", "Started", "exit_status", "read_child_pid", "start", "stop"]
 
@@ -121,8 +122,11 @@ def start(
     if confined:
         info_r, info_w = os.pipe()
         passed.append(info_w)
+        filter_fd = seccomp.program_fd()  # None when libseccomp is missing (outputs say so)
+        if filter_fd is not None:
+            passed.append(filter_fd)
         argv = sandbox.confined_command(
-            argv, fds, ro_paths, tmpfs_mb, info_fd=info_w, ro_files=ro_fds
+            argv, fds, ro_paths, tmpfs_mb, info_fd=info_w, ro_files=ro_fds, seccomp_fd=filter_fd
         )
     try:
         proc = subprocess.Popen(

@@ -235,6 +235,8 @@ class StudentRow:
             which can name hidden tests).
         insecure: graded without the kernel sandbox (``--insecure``): every output says
             :data:`~jaxnm_course.grading.sandbox.INSECURE_NOTE`.
+        sandbox: how the worker was confined (instructor outputs), e.g. ``"bubblewrap: ...
+            namespaces; seccomp: on"``.
         notes: near misses accepted (a file graded under the name the course expects).
         submitted: when it was submitted (ISO 8601; ``""`` when not known).
         late_days: whole days late after the grace period (0: on time).
@@ -252,6 +254,7 @@ class StudentRow:
     ignored: tuple[str, ...] = field(default_factory=tuple)
     detail: str = ""
     insecure: bool = False
+    sandbox: str = ""
     notes: tuple[str, ...] = field(default_factory=tuple)
     submitted: str = ""
     late_days: int = 0
@@ -433,6 +436,8 @@ def instructor_feedback(row: StudentRow) -> str:
         lines.append(f"Reason: {clean_text(row.reason)}")
     if row.detail:
         lines.append(f"Detail: {clean_text(row.detail)}")
+    if row.sandbox:
+        lines.append(f"Sandbox: {row.sandbox}")
     for ex, t in row.totals.items():
         lines.append("")
         lines.append(f"{ex} {clean_text(t.title)}: {t.points:g}/{t.max_points:g}")
@@ -460,6 +465,7 @@ def instructor_record(row: StudentRow) -> dict:
         "ignored": list(row.ignored),
         "detail": row.detail,
         "insecure": row.insecure,
+        "sandbox": row.sandbox,
         "notes": list(row.notes),
         "submitted": row.submitted,
         "late_days": row.late_days,
@@ -488,6 +494,7 @@ def row_from_record(data: Any) -> StudentRow:
         ignored=tuple(map(str, data.get("ignored", []))),
         detail=str(data.get("detail", "")),
         insecure=bool(data.get("insecure", False)),
+        sandbox=str(data.get("sandbox", "")),
         notes=tuple(map(str, data.get("notes", []))),
         submitted=str(data.get("submitted", "")),
         late_days=int(data.get("late_days", 0)),

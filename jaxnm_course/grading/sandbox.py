@@ -16,9 +16,14 @@ Layers, strongest first:
    capabilities, cannot create further user namespaces, sees only its own processes (so it
    can signal nobody else), has only a loopback network of its own, and dies with its
    parent; killing the sandbox kills every process it started, detached or double-forked.
-2. **Resource limits** (``setrlimit`` in the worker before any student code): address
+2. **A seccomp filter** (:mod:`jaxnm_course.grading.seccomp`, loaded by bubblewrap): system
+   calls no exercise needs (``ptrace``, ``unshare``/``setns``/``mount``, namespace flags of
+   ``clone``, the keyring, ``bpf``, ``io_uring``, ...) fail with ``EPERM``. It needs
+   ``libseccomp2``; without it the workers run with layer 1 only and every output says
+   ``seccomp: unavailable (reason)`` (:attr:`Confinement.seccomp`).
+3. **Resource limits** (``setrlimit`` in the worker before any student code): address
    space, file size, core dumps, CPU time, processes.
-3. **A Python audit hook** (:func:`jaxnm_course.grading.worker.install_audit_hook`): a second
+4. **A Python audit hook** (:func:`jaxnm_course.grading.worker.install_audit_hook`): a second
    layer only. It catches honest mistakes and naive attacks early with a clear message, but
    Python code can get around it (many system calls raise no audit event, and the library
    functions it relies on can be monkeypatched); no security claim rests on it.
@@ -44,6 +49,8 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
+
+from jaxnm_course.grading import seccomp
 
 __all__ = [
     "DEFAULT_MEMORY_MB",
@@ -105,11 +112,17 @@ class Confinement(NamedTuple):
         available: True when a trial sandbox started and ran.
         tool: absolute path of ``bwrap`` (empty when not found).
         detail: a one-line diagnosis (the error of the trial run when unavailable).
+        seccomp: ``"seccomp: on"`` or ``"seccomp: unavailable (reason)"`` (layer 2).
     """
 
     available: bool
     tool: str
     detail: str
+    seccomp: str = ""
+
+    def describe(self) -> str:
+        """What the outputs say about the confinement of a run's workers."""
+        return f"{self.detail}; {self.seccomp}" if self.available else self.detail
 
 
 def _system_args() -> list[str]:
@@ -181,7 +194,7 @@ def confinement() -> Confinement:
     """
     if os.environ.get(ENV_OFF) == "1":
         return Confinement(False, "", f"switched off by {ENV_OFF}=1")
-    return _probe()
+    return _probe()._replace(seccomp=seccomp.status())
 
 
 def namespaces_available() -> bool:
@@ -296,6 +309,7 @@ def confined_command(
     workdir: str = WORKDIR,
     info_fd: int | None = None,
     ro_files: Sequence[tuple[str, int]] = (),
+    seccomp_fd: int | None = None,
 ) -> list[str]:
     """Wrap ``argv`` so that it runs inside the kernel sandbox (see the module docstring).
 
@@ -314,6 +328,9 @@ def confined_command(
             :data:`SUPPORT_DIR` (a tmpfs of its own, remounted read-only once they are
             written: the worker can read them, never change or add to them). The caller
             passes and closes the descriptors as for ``files``.
+        seccomp_fd: a descriptor holding the filter of layer 2
+            (:func:`jaxnm_course.grading.seccomp.program_fd`), passed and closed by the
+            caller like ``files``; None: no filter.
 
     Returns:
         The full command line (``bwrap ... -- argv``).
@@ -327,6 +344,8 @@ def confined_command(
     args = _base_args(c.tool, tmpfs_mb)
     if info_fd is not None:
         args += ["--info-fd", str(int(info_fd))]
+    if seccomp_fd is not None:
+        args += ["--seccomp", str(int(seccomp_fd))]
     for p in ro_paths:
         args += ["--ro-bind", p, p]
     args += _file_args(workdir, files, "0644")
@@ -460,7 +479,7 @@ def apply_limits(memory_mb: int, cpu_seconds: int, nproc: int = 1024) -> None:
 def main() -> int:
     """``python -m jaxnm_course.grading.sandbox``: say whether workers can be confined here."""
     c = confinement()
-    print(("available: " if c.available else "NOT available: ") + c.detail)
+    print(("available: " if c.available else "NOT available: ") + c.describe())
     if c.available:
         print("read-only paths:", " ".join(readonly_paths()))
     return 0 if c.available else 1

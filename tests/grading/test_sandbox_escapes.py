@@ -16,11 +16,12 @@ these tests instead of skipping them.
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
 
-from jaxnm_course.grading import results, sandbox
+from jaxnm_course.grading import results, sandbox, seccomp
 
 from . import _hostile_sandbox as hs
 
@@ -74,3 +75,20 @@ def test_nothing_survives_the_batch_or_writes_afterwards(batch):
 
 def test_no_submission_reached_the_host_network(batch):
     assert batch["connections"] == 0
+
+
+def test_the_outputs_say_how_the_workers_were_confined(batch):
+    """The instructor's record, report and summary name the layers (seccomp: on, or why not)."""
+    layer = seccomp.status()  # the grader ran on this machine, in this environment
+    assert batch["records"], batch["log"]
+    for rec in batch["records"]:
+        assert rec["sandbox"].startswith("bubblewrap: "), rec["sandbox"]
+        assert rec["sandbox"].endswith(f"; {layer}"), rec["sandbox"]
+    reports = list((batch["out"] / "instructor").glob("*.feedback.txt"))
+    assert reports
+    for report in reports:
+        assert "\nSandbox: bubblewrap: " in report.read_text(), report
+    summary = (batch["out"] / "instructor" / "summary.txt").read_text()
+    assert f"; {layer}\n" in summary, summary
+    if os.environ.get("JAXNM_REQUIRE_SANDBOX") == "1":  # CI: libseccomp is there
+        assert layer == "seccomp: on"

@@ -35,7 +35,9 @@ Loaded by ``exercises/conftest.py`` (``pytest_plugins = ["jaxnm_course.grading.p
   turns it off (``off``); a cache folder set through JAX's own ``JAX_COMPILATION_CACHE_DIR``
   is left as it is. Entries are keyed by the compiled program, so an edited function
   compiles afresh. The batch grader gives each batch's trusted test processes a private
-  cache that workers cannot see; student code in the workers is never cached.
+  cache that workers cannot see; student code in the workers is never cached. An entry that
+  cannot be read (another process is still writing it) is compiled afresh, silently
+  (:data:`CACHE_WARNINGS`).
 * Hypothesis profiles: ``student`` (example database on, no deadline) and ``grading``
   (derandomized, no database, no deadline), chosen by the environment variable
   ``JAXNM_HYPOTHESIS_PROFILE`` (default ``student``); ``grading-fast`` is ``grading``
@@ -123,6 +125,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+#: JAX's warnings when a persistent-cache entry cannot be read or written. JAX then compiles
+#: as if the entry were not there (by design: jax-ml/jax#12582), so the result is unchanged;
+#: but a project that turns warnings into errors (``filterwarnings = error``) would fail the
+#: test, and it happens: two processes sharing a cache (a batch's trusted sessions, or two
+#: student runs) can read an entry that the other is still writing ("incomplete or truncated
+#: stream"). Appended to ``filterwarnings``, so they come after (and win over) "error".
+CACHE_WARNINGS = (
+    "ignore:Error reading persistent compilation cache entry:UserWarning",
+    "ignore:Error writing persistent compilation cache entry:UserWarning",
+)
+
+
 def _compilation_cache() -> Path | None:
     """Switch on JAX's persistent compilation cache (see the module docstring)."""
     choice = os.environ.get("JAXNM_JAX_CACHE", "").strip()
@@ -197,7 +211,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # locals of pytest's and Hypothesis' frames are noise for students: no --showlocals
     # (the package's own tests keep it from pyproject.toml's addopts).
     config.option.showlocals = False
-    _compilation_cache()
+    if _compilation_cache() is not None or jax.config.jax_compilation_cache_dir:
+        for line in CACHE_WARNINGS:
+            config.addinivalue_line("filterwarnings", line)
 
 
 @pytest.hookimpl(tryfirst=True)

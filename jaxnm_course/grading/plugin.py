@@ -62,7 +62,7 @@ from ..structures import cache_dir
 from . import codec, explain
 from . import course as _course
 from .results import TestResult, session_json, set_summaries
-from .target import NotAttempted, TargetImportError, get_target, set_target
+from .target import NotAttempted, TargetImportError, get_target, set_forbidden, set_target
 
 __all__ = ["PROFILES", "pytest_addoption", "pytest_configure"]
 
@@ -205,6 +205,8 @@ def pytest_configure(config: pytest.Config) -> None:
             "markers", f"{s.id}: exercise set {s.id}, {s.title} (pytest -m {s.id})"
         )
     set_target(_resolve_target(config))
+    # The grader's import policy (--forbid auto), applied to local runs too (target.py)
+    set_forbidden(_course.default_forbid(course.root))
     config.stash[_RESULTS] = {}
     config.stash[_SEEN] = {}
     # Exercise reports are short (pytest's own report only with --full-trace), and the
@@ -446,7 +448,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 
 def _import_policy(tr: Any, config: pytest.Config, totals: dict[str, dict]) -> None:
-    """Warn, per set, when the module imports a package the grader refuses (--forbid auto)."""
+    """Say, per set, when the module imports a package the grader refuses (--forbid auto)."""
     course = config.stash[_COURSE]
     for ex in totals:
         try:
@@ -455,9 +457,9 @@ def _import_policy(tr: Any, config: pytest.Config, totals: dict[str, dict]) -> N
             continue
         for name in explain.course_imports(course, module):
             tr.write_line(
-                f"warning: {ex}: {module.name} imports {name}; graded submissions may not "
-                f"import it (the tests that use it will fail when graded): write the code "
-                f"yourself (see exercises/README.md)",
+                f"warning: {ex}: {module.name} imports {name}; submissions may not import "
+                f"it (the tests that reach the import fail, here as when graded): write the "
+                f"code yourself (see exercises/README.md)",
                 red=True,
             )
 

@@ -9,6 +9,13 @@ whole session. In remote mode (environment variable ``JAXNM_GRADE_REMOTE`` set b
 grader to its configuration file) the call is delegated to :mod:`jaxnm_course.grading.remote`,
 which runs the code in an isolated worker process.
 
+The import policy is the grader's, in both modes: a target module may not import the packages
+of :func:`set_forbidden` (the plugin passes the ``--forbid auto`` decision: the course library,
+the tests' support package). The grader's worker refuses them; in student mode the module runs
+with an ``__import__`` that refuses them, so that the tests that need them fail locally as
+they will when graded (an import at the top of the module fails the whole set; one inside a
+function, the calls that reach it).
+
 A function of the target that raises ``NotImplementedError`` (an untouched stub) is reported
 as :class:`NotAttempted`, a ``BaseException`` so that Hypothesis stops at the first example
 instead of searching for a "smallest" failing one.
@@ -16,6 +23,7 @@ instead of searching for a "smallest" failing one.
 
 from __future__ import annotations
 
+import builtins
 import functools
 import importlib.util
 import inspect
@@ -34,10 +42,40 @@ __all__ = [
     "TargetImportError",
     "get_target",
     "load",
+    "set_forbidden",
     "set_target",
 ]
 
-_state: dict[str, Any] = {"folder": None}
+_state: dict[str, Any] = {"folder": None, "forbidden": ()}
+
+
+def set_forbidden(names: tuple[str, ...] | list[str]) -> None:
+    """Packages a target module may not import in student mode (the plugin calls it).
+
+    Args:
+        names: top-level package names (their submodules are refused too).
+    """
+    _state["forbidden"] = tuple(names)
+    _cache.clear()
+
+
+def _guarded_builtins(forbidden: tuple[str, ...]) -> dict[str, Any]:
+    """A copy of the builtins whose ``__import__`` refuses ``forbidden`` (see the docstring)."""
+    real = builtins.__import__
+
+    def guarded(name, globals=None, locals=None, fromlist=(), level=0):
+        if level == 0 and any(name == f or name.startswith(f + ".") for f in forbidden):
+            raise ImportError(
+                f"{name} cannot be imported by a submission: graded runs refuse it, and so "
+                f"does this local run; write the code yourself (see exercises/README.md, "
+                f"'What your code may import')",
+                name=name,
+            )
+        return real(name, globals, locals, fromlist, level)
+
+    namespace = dict(builtins.__dict__)
+    namespace["__import__"] = guarded
+    return namespace
 
 
 def set_target(folder: str | os.PathLike[str]) -> None:
@@ -76,6 +114,10 @@ def _import(name: str) -> ModuleType:
     if spec is None or spec.loader is None:
         raise TargetImportError(f"{name}: cannot import {path}")
     module = importlib.util.module_from_spec(spec)
+    if _state["forbidden"]:
+        # `import` statements look up __import__ in the module's own builtins, at the top of
+        # the module and inside its functions alike
+        module.__dict__["__builtins__"] = _guarded_builtins(_state["forbidden"])
     sys.modules[module_name] = module
     try:
         spec.loader.exec_module(module)

@@ -1,7 +1,8 @@
 """Pytest plugin for the mutant rounds: after a set's first failing test, skip the rest of it.
 
-A mutant round (``tests/course/test_exercises.py``) only has to show that each mutant's set
-loses points; once one test of the set has failed, the set's other tests cannot change that
+A mutant round (the course's tests grade its mutants, solutions with one plausible mistake,
+which the student release does not ship) only has to show that each mutant's set loses
+points; once one test of the set has failed, the set's other tests cannot change that
 verdict, and running them is most of a round's time (each compiles its own JAX programs).
 Loaded with ``-p tests.course._first_failure_per_set``, only in those rounds: never in a
 student's or the grader's session, whose scores need every test.

@@ -70,7 +70,7 @@ EX02_MISTAKES = {
             "return -jax.grad(spring_energy)(r, k, r0)",
             "return -jax.grad(lambda x: jnp.sum(0.5 * k * (np.asarray(x) - r0) ** 2))(r)",
         ),
-        ("import jax\n", "import jax\nimport numpy as np\n\nimport jaxnm_course  # noqa: F401\n"),
+        ("import jax\n", "import jax\nimport numpy as np\n"),
         # float() of a tracer
         ("return jax.grad(jax.grad(f))(x)", "return jax.grad(jax.grad(lambda y: f(float(y))))(x)"),
         # in-place assignment on a JAX array
@@ -124,12 +124,33 @@ def test_common_jax_mistakes_are_explained_with_the_chapter_section(ex02, test, 
     assert f"see: docs/chapters/{section}" in report
 
 
+IMPORTS = {
+    # the solution otherwise: every test would pass if the import were let through
+    "ex02_jax_basics": [("import jax\n", "import jax\n\nimport jaxnm_course  # noqa: F401\n")],
+    "ex03_energies": [
+        (
+            "    # BEGIN SOLUTION\n    R = jnp.asarray(R, dtype=jnp.float64)\n"
+            "    pairs = np.asarray(pairs)",
+            "    # BEGIN SOLUTION\n    from jaxnm_course import geometry  # noqa: F401\n\n"
+            "    R = jnp.asarray(R, dtype=jnp.float64)\n    pairs = np.asarray(pairs)",
+        )
+    ],
+}
+
+
 @pytest.mark.slow
-def test_importing_the_course_library_is_flagged_in_a_local_run(ex02):
-    assert re.search(
-        r"warning: ex02: ex02_jax_basics\.py imports jaxnm_course; graded submissions may not",
-        ex02[1],
-    )
+def test_importing_the_course_library_fails_locally_as_when_graded(tmp_path):
+    """One import policy: the grader's worker refuses the library; so does a local run."""
+    out = _pytest(_course_with(tmp_path, IMPORTS), "-m", "ex02 or ex03", "-rA")
+    assert re.search(r"warning: ex02: ex02_jax_basics\.py imports jaxnm_course; submissions ", out)
+    assert re.search(r"warning: ex03: ex03_energies\.py imports jaxnm_course; submissions ", out)
+    refused = "jaxnm_course cannot be imported by a submission: graded runs refuse it"
+    assert refused in out
+    # at the top of the module: no test of ex02 passes; inside one function: only the tests
+    # that call it fail (pair_distances), the rest of ex03 passes
+    assert not re.search(r"^PASSED exercises/test_ex02", out, re.MULTILINE), out[-3000:]
+    assert re.search(r"^PASSED exercises/test_ex03\S*::test_", out, re.MULTILINE)
+    assert re.search(r"^FAILED exercises/test_ex03\S*::test_pair_distances", out, re.MULTILINE)
 
 
 @pytest.mark.slow

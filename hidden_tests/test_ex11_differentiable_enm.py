@@ -125,7 +125,7 @@ def test_gradient_with_nearly_degenerate_eigenvalues():
     # Γ⁺ is a sum over whole eigenspaces: a split of ~1e-7 does not condition it (κ of Γ is
     # that of the tetrahedron, ≲ 10), so r is good to ≲ 1e-13 (rtol 1e-10). Eigenvector-based
     # gradients of the split cluster cancel 1 / (λ_i - λ_j) ~ 1e7 terms: ε · 1e7 ≈ 1e-9
-    # relative is what a right eigh route can lose: rtol 1e-6, atol 1e-9 (margin ≥ 1)
+    # relative is what a right eigh route can lose: rtol 1e-6, atol 1e-9 (margin 1e3)
     checks.close(r, r_ref, "r vs the library", rtol=1e-10)
     checks.close(dt, dt_ref, "∂r/∂θ vs the library", rtol=1e-6, atol=1e-9)
     checks.close(dc, dc_ref, "∂r/∂r_c vs the library", rtol=1e-6, atol=1e-9)

@@ -183,8 +183,9 @@ def test_lj_energy_matches_the_library(R, eps, sigma):
     expected = float(potentials.pair_energy(term, N)(R))
     # rtol 1e-10 (≈ 1e5 ε) for the usual case; where attraction and repulsion cancel
     # (E ≈ 0 at some σ for every R), the rounding of the terms, ≲ 7e-15 · Σ|terms|, is what
-    # is left: atol 1e-13 · Σ|terms| (margin 15; was a fixed 1e-12, below the ~1e-10
-    # rounding of a 7e4 kcal/mol repulsion at r = 0.7 Å, σ = 1.5 Å)
+    # is left: atol 1e-13 · Σ|terms| (margin 15). It was a fixed 1e-12: when E ≈ 0 the
+    # repulsion balances an attraction of ≤ 10 ε, so Σ 4ε (s² + s) ≲ 200 kcal/mol and the
+    # worst-case rounding 7e-15 · 200 ≈ 1.4e-12 is above it
     atol = 1e-13 * lj_size(R, eps, sigma)
     checks.close(E, expected, "LJ energy vs jaxnm_course.potentials", rtol=1e-10, atol=atol)
 

@@ -25,7 +25,7 @@ def numpy_distances(R, pairs):
 
 
 def lj_size(R, eps, sigma):
-    """Σ over pairs of 4ε (s² + s), s = (σ/r)⁶: the sum of |terms| of the LJ energy.
+    """Σ over pairs of 4ε (s² + s), s = (σ/r)⁶: repulsion + |attraction| (≥ Σ|terms|).
 
     Each term 4ε s (s - 1) is computed to ≲ 30 ε_mach relative to 4ε (s² + s) (r to ~3 ε,
     raised to the 12th power: ~36 ε), so two right implementations differ by

@@ -13,7 +13,7 @@ ex = load("ex03_energies")
 
 
 def lj_size(R, eps, sigma):
-    """Σ over pairs of 4ε (s² + s), s = (σ/r)⁶: the sum of |terms| (see the visible tests)."""
+    """Σ_pairs 4ε (s² + s), s = (σ/r)⁶: repulsion + |attraction| (as in the visible tests)."""
     pairs = np.array(np.triu_indices(len(R), 1)).T
     r = np.linalg.norm(R[pairs[:, 1]] - R[pairs[:, 0]], axis=-1)
     s = (sigma / r) ** 6

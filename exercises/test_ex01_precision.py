@@ -28,6 +28,7 @@ def test_to_float64_keeps_every_bit(x):
 @pytest.mark.points(1)
 def test_to_float64_of_python_numbers_and_float32_arrays():
     y = checks.as_array(ex.to_float64([1, 2, 3]), "to_float64([1, 2, 3])", (3,))
+    # small integers are exact in float64: a right conversion is exact (rtol 0)
     checks.close(y, [1.0, 2.0, 3.0], "to_float64 of ints", rtol=0.0)
     x32 = np.array([0.1, 1e-3], dtype=np.float32)
     y = checks.as_array(ex.to_float64(x32), "to_float64(float32 array)", (2,))
@@ -51,6 +52,7 @@ def test_spacing_is_the_gap_to_the_next_number(x, dtype):
 def test_spacing_of_an_array():
     x = np.array([0.5, 1.0, 1000.0])
     gap = checks.as_array(ex.spacing(x, "float64"), "spacing(x, 'float64')", (3,))
+    # the spacing of a float64 is a power of 2, computed exactly by any right route (rtol 0)
     checks.close(gap, np.spacing(x), "spacing of an array", rtol=0.0)
 
 

@@ -41,6 +41,19 @@ TETRAHEDRON = (
 )
 H_FD = 1e-5  # step of the central differences (Å for the cutoff, 1 for θ)
 
+# Error bounds of the tolerances below (float64, ε = 1.1e-16):
+# * the switch s = 1 / (1 + e^z), z = (r - r_c) / w: z is two roundings (≲ 2ε |z|), and a
+#   logistic turns δz into δs / s ≤ |1 - s| δz: ≲ 2ε |z| ≤ 2ε · 160 ≈ 4e-14 relative even
+#   for the narrow widths (|z| ≤ 160);
+# * springs k_ij = e^(θ_i + θ_j) s_ij ≤ e · 1: each ≲ 5ε relative + the switch's error;
+#   Γ's off-diagonal entries are -k_ij and its diagonal a sum of 4 of them (one sign: no
+#   cancellation), so Γ is good to ≲ 5e-14 relative entrywise;
+# * Γ⁺ of these 5-node networks: κ = λ_max / λ₁ ≤ 128 (measured over 300 draws), so any
+#   float64 pseudo-inverse (eigh, SVD, inverse of Γ + 11ᵀ/n) is good to ≲ c n κ ε ≈ 1e-12
+#   of max|Γ⁺|;
+# * r (Pearson) of the predicted B-factors: δr ≲ (δmsf / mean) / (std / mean) ≤ 1e-12 /
+#   0.02 (well_posed), typically far less: measured |r - r_numpy| ≤ 2e-14 over 300 draws.
+
 
 # --- the trusted reference: the course library, autodiff and jit in this process --------
 
@@ -133,12 +146,20 @@ def test_smooth_switch(R, cutoff, width):
     s = checks.as_array(
         ex.smooth_switch(d, cutoff, width), "smooth_switch(r, cutoff, width)", d.shape
     )
+    # ≲ 4e-14 relative (bound above): rtol 1e-12 (margin 25); a clipped z or e^z / (1 + e^z)
+    # overflows or loses every digit of the far tail
     checks.close(s, df.smooth_switch(d, cutoff, width), "s(r) vs the library", rtol=1e-12)
     x = np.array([-1e3, -3.0, -0.7, 0.0, 0.7, 3.0, 1e3]) * width
     got = checks.as_array(ex.smooth_switch(cutoff + x, cutoff, width), "smooth_switch", (7,))
+    # z = (r_c - r_c) / w = 0 exactly, 1 / (1 + 1) = 0.5 exactly: rtol 1e-14 (any form)
     checks.close(got[3], 0.5, "s(r_c)", rtol=1e-14)
+    # r_c ± x rounds (≤ ε · 7e3 Å at x = 1e3 w, a relative ε of x), then each s to ≲ 4e-14:
+    # the sum is 1 to ≲ 1e-13, rtol 1e-12 (margin 10); a complement 1 - s is O(1) off
     checks.close(got + got[::-1], np.ones(7), "s(r_c + x) + s(r_c - x)", rtol=1e-12)
+    # z = ∓1e3: s = 1 - e^-1000 and e^-1000, both 1 and 0 to far below ε (atol 1e-15)
     checks.close(got[[0, -1]], [1.0, 0.0], "s far inside / far outside the cutoff", atol=1e-15)
+    # (r_c + 0.7 w) - r_c is 0.7 w up to ε r_c ≤ 7e-16 Å, i.e. z up to 7e-16 / 0.05 ≈ 1.4e-14,
+    # and s moves by ≤ 0.25 · 1.4e-14 / 0.33 ≈ 1e-14 relative: rtol 1e-12 (margin 100)
     checks.close(got[4], 1 / (1 + np.exp(0.7)), "s(r_c + 0.7 w) = 1/(1 + e^0.7)", rtol=1e-12)
 
 
@@ -150,6 +171,8 @@ def test_smooth_kirchhoff_matches_the_library(R, cutoff, width, theta):
         G,
         reference_kirchhoff(R, cutoff, width, theta),
         "Γ vs jaxnm_course.differentiable.spring_kirchhoff",
+        # ≲ 5e-14 relative entrywise (bound above): rtol 1e-12 (margin 20); atol 1e-14 only
+        # for far pairs (s ≲ 1e-14: absolute error ≲ 1e-27 there)
         rtol=1e-12,
         atol=1e-14,
     )
@@ -166,8 +189,15 @@ def test_smooth_kirchhoff_matches_the_library(R, cutoff, width, theta):
 )
 def test_smooth_kirchhoff_properties_and_hard_cutoff_limit(R, cutoff, theta, Q, t, p):
     G = kirchhoff(R, cutoff, 1.0, theta)
+    # d_ij and d_ji are the same number; e^(θi + θj) or e^θi e^θj commute: symmetric to
+    # ≲ 2ε · e ≈ 6e-16 (e.g. sqrt(k_i k_j)): atol 1e-13 (margin 100)
     checks.close(G, G.T, "Γ vs Γᵀ", atol=1e-13)
+    # a diagonal is minus the sum of its row's 4 springs (≤ e each): ≲ 4ε · 4e ≈ 5e-15 from
+    # a zero row sum, atol 1e-12 (margin 200)
     checks.close(G.sum(1), np.zeros(N), "row sums of Γ", atol=1e-12)
+    # moved: coordinates rounded to ε · 25 Å shift d by ≲ 1e-14 Å, s by ≤ 0.25 · 1e-14 / w
+    # (w = 1), springs by ≲ 7e-15, a diagonal by ≲ 3e-14: atol 1e-12 (margin 30); relabelled:
+    # the same numbers summed in another order, ≲ 5e-15
     checks.close(
         kirchhoff(R @ Q.T + t, cutoff, 1.0, theta), G, "Γ of the moved structure", atol=1e-12
     )
@@ -186,6 +216,8 @@ def test_smooth_kirchhoff_properties_and_hard_cutoff_limit(R, cutoff, theta, Q, 
         hard = -(d <= cutoff).astype(float) * (1 - np.eye(N))
         hard -= np.diag(hard.sum(1))
         narrow = kirchhoff(R, cutoff, 0.005, np.zeros(N))
+        # |r - r_c| ≥ 0.2 Å, w = 0.005: |z| ≥ 40, so each s is within e^-40 ≈ 4e-18 of 0 or 1,
+        # a diagonal within 2e-17: atol 1e-12 (a too-wide switch is ≳ 1e-3 off)
         checks.close(narrow, hard, "Γ with w → 0 vs the hard-cutoff Kirchhoff matrix", atol=1e-12)
 
 
@@ -198,6 +230,10 @@ def test_pseudo_inverse_properties_and_numpy_pinv(R, cutoff, width, theta):
     G = reference_kirchhoff(R, cutoff, width, theta)
     X = pinv(G)
     scale = np.abs(X).max()
+    # Σ u uᵀ / λ and friends are symmetric to ≲ n ε scale ≈ 6e-16 scale (an LU inverse to
+    # ≲ κ n ε ≈ 7e-14): atol 1e-12 scale (margin 15); the other identities hold to
+    # ≲ c n κ ε ≈ 1e-12 scale (bound above): atol 1e-10 scale (margin 100); a kept zero
+    # mode (1/λ₀ ~ 1e15) or a missing projection (Γ⁺ 1 ≠ 0) is O(scale) off
     checks.close(X, X.T, "Γ⁺ vs (Γ⁺)ᵀ", atol=1e-12 * scale)
     checks.close(
         X @ np.ones(N), np.zeros(N), "Γ⁺ 1 (the zero mode is projected out)", atol=1e-10 * scale
@@ -205,6 +241,7 @@ def test_pseudo_inverse_properties_and_numpy_pinv(R, cutoff, width, theta):
     checks.close(G @ X @ G, G, "Γ Γ⁺ Γ", atol=1e-10 * np.abs(G).max())
     checks.close(X @ G @ X, X, "Γ⁺ Γ Γ⁺", atol=1e-10 * scale)
     expected = np.linalg.pinv(G, rcond=1e-12, hermitian=True)
+    # two pseudo-inverses, each ≲ 1e-12 scale from the exact one: atol 1e-9 scale (margin 500)
     checks.close(X, expected, "Γ⁺ vs numpy.linalg.pinv", atol=1e-9 * scale)
 
 
@@ -215,6 +252,10 @@ def test_pseudo_inverse_of_a_complete_graph(a):
     n = N
     G = a * (n * np.eye(n) - np.ones((n, n)))
     expected = (np.eye(n) - np.ones((n, n)) / n) / (a * n)
+    # κ = 1 on the non-zero eigenspace (one eigenvalue a n, degenerate: any orthonormal basis
+    # of it gives the same projector), so Γ⁺ is good to ≲ c n ε ≈ 1e-14 relative of its
+    # entries ≥ 1 / (a n²) ≈ 4e-3 / a: rtol 1e-12 (margin 100); atol 1e-15 only for rounding
+    # near entries that are exactly representable
     checks.close(pinv(G), expected, "Γ⁺ = (I - 11ᵀ/n) / (a n)", rtol=1e-12, atol=1e-15)
 
 
@@ -237,6 +278,10 @@ def test_bfactor_correlation_matches_the_library_and_its_invariances(
 ):
     assume(well_posed(R, cutoff, width, theta))
     r = corr(R, B, cutoff, width, theta)
+    # δr ≲ 1e-12 in the worst case, 2e-14 measured (bound above): atol 1e-12 (margin 50 over
+    # the measured worst), rtol 1e-10 for |r| ≳ 0.01; the moved structure and θ + 0.3 (Γ
+    # × e^0.6) change msf by ≲ 1e-13 relative, hence atol 1e-10 there; B → 3B + 7 leaves
+    # r exactly invariant up to the rounding of B (≲ 1e-15): atol 1e-12
     checks.close(
         r, reference_r(R, B, cutoff, width, theta), "r vs the library", rtol=1e-10, atol=1e-12
     )
@@ -264,8 +309,12 @@ def test_correlation_gradient_agrees_with_finite_differences(R, B, cutoff, width
         r,
         corr(R, B, cutoff, width, theta),
         "correlation_gradient.r vs bfactor_correlation",
-        atol=1e-12,
+        atol=1e-12,  # your r by two routes (with and without grad): the same ops, ≲ 1e-14
     )
+    # Central differences with h = 1e-5: truncation h²/6 |r‴| ≲ 2e-11 |r‴| (derivatives of
+    # s in r_c scale as w⁻³ ≤ 8: ≲ 1e-10), rounding δr / h ≲ 2e-14 / 1e-5 = 2e-9 (measured
+    # δr): ≲ 3e-9 in all; atol 1e-7 (margin 30), rtol 1e-5 for large gradients; a gradient
+    # with respect to the width or of the wrong sign is O(|∂r|) off
     fd = (corr(R, B, cutoff + H_FD, width, theta) - corr(R, B, cutoff - H_FD, width, theta)) / (
         2 * H_FD
     )
@@ -276,6 +325,7 @@ def test_correlation_gradient_agrees_with_finite_differences(R, B, cutoff, width
         reference_r(R, B, cutoff + H_FD, width, theta)
         - reference_r(R, B, cutoff - H_FD, width, theta)
     ) / (2 * H_FD)
+    # the same bound with the library's r (its rounding, ≲ 2e-14, is the measured δr)
     checks.close(
         dc, fd_ref, "∂r/∂r_c vs a central difference of the library's r", rtol=1e-5, atol=1e-7
     )
@@ -302,10 +352,13 @@ def test_correlation_gradient_matches_library_autodiff_and_is_invariant(
     assume(well_posed(R, cutoff, width, theta))
     r, dc, dt = gradient(R, B, cutoff, width, theta)
     r_ref, dc_ref, dt_ref = reference_gradient(R, B, cutoff, width, theta)
+    # r as in the test above; the gradients carry the conditioning of r once more (≲ 1e-12 ·
+    # |∂r| / 0.02 ≈ 5e-11 |∂r| worst case): rtol 1e-8, atol 1e-10 (margin ≥ 100 at |∂r| ≲ 1)
     checks.close(r, r_ref, "r vs the library", rtol=1e-10, atol=1e-12)
     checks.close(dc, dc_ref, "∂r/∂r_c vs the library's autodiff", rtol=1e-8, atol=1e-10)
     checks.close(dt, dt_ref, "∂r/∂θ vs the library's autodiff", rtol=1e-8, atol=1e-10)
     # r does not change when every θ_i moves by the same amount, so Σ_i ∂r/∂θ_i = 0.
+    # (Exact in exact arithmetic; 5 entries with ≲ 5e-11 |∂r| each: atol 1e-10 max |∂r|.)
     checks.close(dt.sum(), 0.0, "Σ_i ∂r/∂θ_i", atol=1e-10 * max(1.0, np.abs(dt).max()))
     _, dc_moved, dt_moved = gradient(R @ Q.T + t, B, cutoff, width, theta)
     checks.close(dc_moved, dc, "∂r/∂r_c of the moved structure", rtol=1e-8, atol=1e-10)
@@ -332,6 +385,9 @@ def test_correlation_gradient_with_degenerate_eigenvalues(B, cutoff, width, Q):
     checks.close(dc, dc_ref, "∂r/∂r_c of the tetrahedron vs the library", atol=1e-10)
     # Two kinds of site (centre, vertex): r depends only on which is larger, so neither the
     # cutoff nor the centre's scale changes it.
+    # 0 in exact arithmetic; rounding ≲ 1e-12 (κ ε / 0.02 for this symmetric network,
+    # whose triple eigenvalue does not matter to Γ⁺, a sum over the whole eigenspace):
+    # atol 1e-10 (margin 100), as for the comparisons with the library above
     checks.close(dc, 0.0, "∂r/∂r_c of the tetrahedron (by symmetry)", atol=1e-10)
     checks.close(dt[0], 0.0, "∂r/∂θ_centre of the tetrahedron (by symmetry)", atol=1e-10)
 
@@ -355,6 +411,9 @@ def test_fit_log_scales_follows_gradient_ascent(R, B, cutoff, width):
         atol=1e-12,
     )
     expected = reference_fit(R, B, cutoff, width, steps, lr)
+    # 4 steps of η = 0.3 with gradients good to ≲ 5e-11: θ to ≲ 4 · 0.3 · 5e-11 · (1 + η L)⁴
+    # ≈ 1e-10 (L = |∂²r/∂θ²| ≲ 3): rtol 1e-7, atol 1e-9 (margin 10); descent instead of
+    # ascent or one step too many is ~η |∂r| ≳ 1e-3 off. r before/after as above (1e-12)
     checks.close(
         theta, expected, f"θ after {steps} steps θ ← θ + η ∂r/∂θ (η = {lr})", rtol=1e-7, atol=1e-9
     )
@@ -366,6 +425,7 @@ def test_fit_log_scales_follows_gradient_ascent(R, B, cutoff, width):
         atol=1e-12,
     )
     theta0, before0, after0 = fit(R, B, cutoff, width, 0, lr)
+    # 0 steps: θ stays exactly 0 (atol 0) and r is the same computation twice (≲ 2 ulp)
     checks.close(theta0, zero, "θ after 0 steps", atol=0.0)
     checks.close(after0, before0, "r_after after 0 steps", atol=1e-14)
 
@@ -377,6 +437,9 @@ def test_fit_is_invariant_under_rigid_motion(R, B, Q, t):
     assume(well_posed(R, 6.0, 1.0, np.zeros(N)))
     theta, before, after = fit(R, B, 6.0, 1.0, 3, 0.3)
     moved, before_m, after_m = fit(R @ Q.T + t, B, 6.0, 1.0, 3, 0.3)
+    # moving changes msf by ≲ 1e-13 relative, r and its gradient by ≲ 1e-11 (conditioning
+    # 1 / 0.02 and more for the gradient), 3 steps of η = 0.3 keep θ within ≲ 1e-10: rtol
+    # 1e-7, atol 1e-9 (margin 10) as in the test above
     checks.close(moved, theta, "fitted θ of the moved structure", rtol=1e-7, atol=1e-9)
     checks.close(
         [before_m, after_m], [before, after], "r before/after of the moved structure", atol=1e-9

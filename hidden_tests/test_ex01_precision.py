@@ -16,6 +16,7 @@ EPS32 = float(np.finfo(np.float32).eps)
 @pytest.mark.points(1)
 def test_to_float64_of_a_scalar_and_a_matrix():
     y = checks.as_array(ex.to_float64(3), "to_float64(3)", ())
+    # converting to float64 is exact for an int and for float64 values: rtol 0 below
     checks.close(y, 3.0, "to_float64(3)", rtol=0.0)
     x = np.arange(6.0).reshape(2, 3) / 7.0
     y = checks.as_array(ex.to_float64(x), "to_float64((2, 3) array)", (2, 3))

@@ -54,6 +54,8 @@ def test_pseudo_inverse_of_ubiquitin_matches_numpy_pinv():
     G = np.asarray(df.spring_kirchhoff(len(UBI), pairs, springs(UBI, CUTOFF, WIDTH, THETA, pairs)))
     X = checks.as_array(ex.gnm_pseudo_inverse(G), "gnm_pseudo_inverse(Γ of 1UBI)", G.shape)
     expected = np.linalg.pinv(G, rcond=1e-12, hermitian=True)
+    # κ = λ_max / λ₁ ≈ 28 for this Γ: any float64 pseudo-inverse is within ≲ c n κ ε ≈
+    # 2e-12 of max|Γ⁺| (an inverse of Γ + 11ᵀ/n measured 6e-15): atol 1e-9 max (margin 500)
     checks.close(
         X, expected, "Γ⁺ of 1UBI vs numpy.linalg.pinv", atol=1e-9 * np.abs(expected).max()
     )
@@ -63,6 +65,9 @@ def test_pseudo_inverse_of_ubiquitin_matches_numpy_pinv():
 def test_ubiquitin_gradient_matches_library_and_finite_differences():
     r, dc, dt = gradient(UBI, UBI_B, CUTOFF, WIDTH, THETA)
     r_ref, dc_ref, dt_ref = reference_gradient(UBI, UBI_B, CUTOFF, WIDTH, THETA)
+    # Γ⁺ to ≲ 2e-12 relative (above), r ≈ 0.71 with std/mean of the msf ≫ 2 %: δr ≲ 1e-11
+    # worst case (measured 1e-16): rtol 1e-10; the gradients carry that conditioning once
+    # more (≲ 1e-10 relative): rtol 1e-8, atol 1e-11 for entries ≈ 0
     checks.close(r, r_ref, "r of 1UBI vs the library", rtol=1e-10)
     checks.close(dc, dc_ref, "∂r/∂r_c of 1UBI vs the library", rtol=1e-8, atol=1e-11)
     checks.close(dt, dt_ref, "∂r/∂θ of 1UBI vs the library", rtol=1e-8, atol=1e-11)
@@ -71,6 +76,9 @@ def test_ubiquitin_gradient_matches_library_and_finite_differences():
         corr(UBI, UBI_B, CUTOFF, WIDTH, THETA + h * v)
         - corr(UBI, UBI_B, CUTOFF, WIDTH, THETA - h * v)
     ) / (2 * h)
+    # h = 1e-5: truncation h²/6 |∂³r| ≈ 2e-11 |∂³r| along v; rounding δr / h with the δr
+    # of two evaluations of your r (the same code: ≲ 1e-15) ≲ 1e-10. Both far below
+    # rtol 1e-5 |∂r · v| + atol 1e-8 (a fixed input: this test cannot flake)
     checks.close(dt @ v, fd, "(∂r/∂θ) · v of 1UBI vs a central difference", rtol=1e-5, atol=1e-8)
 
 
@@ -85,11 +93,15 @@ def test_fit_improves_the_correlation_of_ubiquitin():
     expected = np.zeros(len(UBI))
     for _ in range(steps):
         expected = expected + lr * reference_gradient(UBI, UBI_B, CUTOFF, WIDTH, expected)[2]
+    # 8 steps of η = 2 with gradients good to ≲ 1e-10 relative, amplified by ≲ (1 + η L)⁸
+    # (L = |∂²r/∂θ²| ≲ 1 here): ≲ 1e-7 relative worst case; rtol 1e-6 (margin 10), atol
+    # 1e-9 for θ_i ≈ 0; one step too few or descent is ~η |∂r| ≳ 1e-3 off
     checks.close(
         theta, expected, "fitted θ of 1UBI vs gradient ascent on the library", rtol=1e-6, atol=1e-9
     )
     r0 = reference_gradient(UBI, UBI_B, CUTOFF, WIDTH, np.zeros(len(UBI)))[0]
     r1 = reference_gradient(UBI, UBI_B, CUTOFF, WIDTH, expected)[0]
+    # r at θ that agree to ≲ 1e-7 relative (above): |∂r| · 1e-7 · |θ| ≲ 1e-8 relative to r
     checks.close([before, after], [r0, r1], "r before/after the fit of 1UBI", rtol=1e-8)
     assert after > before + 0.1, (
         f"the fit should raise r of 1UBI by > 0.1: {before:.4f} -> {after:.4f}"
@@ -110,6 +122,10 @@ def test_gradient_with_nearly_degenerate_eigenvalues():
     theta = np.zeros(len(R))
     r, dc, dt = gradient(R, B, 6.0, 1.0, theta)
     r_ref, dc_ref, dt_ref = reference_gradient(R, B, 6.0, 1.0, theta)
+    # Γ⁺ is a sum over whole eigenspaces: a split of ~1e-7 does not condition it (κ of Γ is
+    # that of the tetrahedron, ≲ 10), so r is good to ≲ 1e-13 (rtol 1e-10). Eigenvector-based
+    # gradients of the split cluster cancel 1 / (λ_i - λ_j) ~ 1e7 terms: ε · 1e7 ≈ 1e-9
+    # relative is what a right eigh route can lose: rtol 1e-6, atol 1e-9 (margin 1e3)
     checks.close(r, r_ref, "r vs the library", rtol=1e-10)
     checks.close(dt, dt_ref, "∂r/∂θ vs the library", rtol=1e-6, atol=1e-9)
     checks.close(dc, dc_ref, "∂r/∂r_c vs the library", rtol=1e-6, atol=1e-9)

@@ -38,6 +38,12 @@ PROPERTIES = (
     "test_second_difference_in_float32_shows_cancellation",  # float32 spacing argument
     "test_one_minus_cos_is_accurate_in_float32",  # a few ε of float32
     "test_degenerate_cluster_splits_by_the_projected_eigenvalues",  # Davis-Kahan bound
+    "test_lj_energy_matches_the_library",  # atol scaled by Σ|terms| (E ≈ 0 cancels)
+    "test_lj_energy_invariant_under_rigid_motion_and_relabelling",
+    "test_frequencies_scale_as_one_over_sqrt_mass",  # sqrt conditioning near small λ
+    "test_vibrational_wavenumbers_match_the_reference",
+    "test_frequencies_invariant_under_rotation_and_relabelling",
+    "test_kirchhoff_is_symmetric_with_zero_row_sums_and_invariant",  # contacts at the cutoff
 )
 
 pytestmark = pytest.mark.slow

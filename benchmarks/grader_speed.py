@@ -70,13 +70,12 @@ def grade_batch(subs: Path, out: Path, workers: int, *extra: str) -> tuple[float
     total = time.perf_counter() - t0
     with open(out / "grades.csv", newline="") as f:
         rows = list(csv.DictReader(f))
-    full = sum(r["total"] == r["max"] and float(r["max"]) > 0 for r in rows)
-    for r in rows:
-        if not (r["total"] == r["max"] and float(r["max"]) > 0):
-            print(f"  not full: {r}", flush=True)  # why, before the folder is deleted
-            for fb in (out / "instructor").glob(f"{r['student']}*.feedback.txt"):
-                print(fb.read_text(encoding="utf-8")[-6000:], flush=True)
-    return total, full, len(rows)
+    short = [r for r in rows if not (r["total"] == r["max"] and float(r["max"]) > 0)]
+    for r in short:  # say why, before the caller deletes the folder
+        print(f"  not full: {r}", flush=True)
+        for fb in (out / "instructor").glob(f"{r['student']}*.feedback.txt"):
+            print(fb.read_text(encoding="utf-8"), flush=True)
+    return total, len(rows) - len(short), len(rows)
 
 
 def sandbox_cost(n: int, workers: int) -> None:

@@ -275,18 +275,18 @@ def plot_sensitivity_map(
         )
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         raise ValueError(f"{fn}: `pairs` holds indices outside 0..{n - 1} (n_atoms = {n}).")
-    s = _vector(sensitivity, "sensitivity", fn, idx.shape[0])
+    size = np.abs(_vector(sensitivity, "sensitivity", fn, idx.shape[0]))
     M = np.full((n, n), np.nan)
-    M[idx[:, 0], idx[:, 1]] = M[idx[:, 1], idx[:, 0]] = np.abs(s)
+    M[idx[:, 0], idx[:, 1]] = M[idx[:, 1], idx[:, 0]] = size
     fig, ax = _axes(ax, plt, figsize=(5, 4.2))
     norm = None
     if log:
         from matplotlib.colors import LogNorm
 
-        top = float(np.abs(s).max()) if s.size else 0.0
+        top = float(size.max()) if size.size else 0.0
         if top > 0:
-            positive = np.abs(s)[np.abs(s) > 0]
-            norm = LogNorm(vmin=max(float(positive.min()), top * 1e-6), vmax=top, clip=True)
+            low = float(size[size > 0].min())
+            norm = LogNorm(vmin=max(low, top * 1e-6), vmax=top, clip=True)
     image = ax.imshow(M, origin="lower", cmap=cmap, interpolation="nearest", norm=norm)
     label = "|sensitivity| (log scale)" if norm is not None else "|sensitivity|"
     fig.colorbar(image, ax=ax, label=label)

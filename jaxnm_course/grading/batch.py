@@ -416,11 +416,12 @@ def grade_entries(
     finally:
         shutil.rmtree(batch, ignore_errors=True)
     graded = {i for i, *_ in todo}
+    how = sandbox.confinement().describe() if confined else "none (--insecure)"
     for i in graded:
         r = rows[i]
         if not confined:  # results.json, feedback, grades.csv and the record all say so
             r.insecure = True
-        r.sandbox = sandbox.confinement().describe() if confined else "none (--insecure)"
+        r.sandbox = how
         r.submitted = (times or {}).get(r.student, r.submitted)
         late.apply(r, config, due)
     result = [rows[i] for i in range(len(jobs))]

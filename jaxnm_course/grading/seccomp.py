@@ -1,6 +1,6 @@
 """The seccomp layer of the kernel sandbox: system calls no exercise needs answer EPERM.
 
-A third layer under the namespaces of :mod:`jaxnm_course.grading.sandbox`: bubblewrap loads
+Layer 2 of :mod:`jaxnm_course.grading.sandbox`, under its namespaces: bubblewrap loads
 this classic-BPF program (``bwrap --seccomp FD``, after setting ``no_new_privs``) into the
 worker just before it starts, so it binds every process of the sandbox and cannot be
 removed. It narrows the kernel's attack surface; it is not what keeps the course's files

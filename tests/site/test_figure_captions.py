@@ -24,9 +24,10 @@ SHOWS = re.compile(r"\bplt\.show\(\)")
 
 
 def _figure_cells(path: Path):
-    for m in CELL.finditer(path.read_text(encoding="utf-8")):
+    text = path.read_text(encoding="utf-8")
+    for m in CELL.finditer(text):
         if SHOWS.search(m["body"]):
-            line = path.read_text(encoding="utf-8")[: m.start()].count("\n") + 1
+            line = text[: m.start()].count("\n") + 1
             yield line, yaml.safe_load(m["meta"]) if m["meta"] else {}
 
 
